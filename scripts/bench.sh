@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# bench.sh [OPTION]... SET...: boot the bench kernel in QEMU (q35, intel-iommu,
+# an e1000e behind a PCIe root port), run the guest test sets
+# tools/bench/tests/SET.sh and report them as TAP, each line prefixed with the
+# variant.  The last line is "bench: N passed, N failed" (", N skipped" when
+# any were); the exit status is 1 if anything failed.
+#
+#   --kernel BZIMAGE  kernel to boot (default $CACHE/build/x86_64/.../bzImage)
+#   --variant V       dsm: with the TPH _DSM SSDT (default); nodsm: without it
+#   --cmdline EXTRA   append EXTRA to the kernel command line
+#   --timeout SEC     wall-clock limit for the guest (default 300)
+#   --bin DIR         every file in DIR goes to /opt/bin (or $BENCH_BIN)
+#   --tests DIR       DIR/*.sh are test sets too, next to tools/bench/tests
+#
+# Besides the sets' own results it counts one check per set (plan present and
+# matched, exit status 0), one for the guest running to its end within the
+# timeout, one for the ACPI tables, and one for a clean kernel log: no
+# WARNING, BUG, KASAN, lockdep, RCU, kmemleak, Oops or panic report.
+#
+# The serial console goes to $CACHE/logs/bench/VARIANT-SETS.log, the sets'
+# TAP (second serial port, no kernel messages in it) to VARIANT-SETS.tap.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0" >&2
+	exit 2
+}
+
+KERNEL=$CACHE/build/x86_64/arch/x86/boot/bzImage
+VARIANT=dsm
+EXTRA=
+TIMEOUT=300
+BIN=${BENCH_BIN:-}
+XTESTS=
+sets=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) KERNEL=${2:?}; shift ;;
+	--variant) VARIANT=${2:?}; shift ;;
+	--cmdline) EXTRA=${2?}; shift ;;
+	--timeout) TIMEOUT=${2:?}; shift ;;
+	--bin) BIN=${2?}; shift ;;
+	--tests) XTESTS=${2:?}; shift ;;
+	-h|--help) usage ;;
+	-*) echo "bench.sh: unknown option $1" >&2; usage ;;
+	*) IFS=, read -ra s <<<"$1"; sets+=("${s[@]}") ;;
+	esac
+	shift
+done
+
+[ ${#sets[@]} -gt 0 ] || usage
+case "$VARIANT" in dsm|nodsm) ;; *) die "--variant must be dsm or nodsm" ;; esac
+[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout takes whole seconds"
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL"
+[ -z "$BIN" ] || [ -d "$BIN" ] || die "--bin $BIN is not a directory"
+[ -z "$XTESTS" ] || [ -d "$XTESTS" ] || die "--tests $XTESTS is not a directory"
+declare -A seen=()
+for s in "${sets[@]}"; do
+	[[ $s =~ ^[A-Za-z0-9_-]+$ ]] || die "bad set name '$s'"
+	[ -z "${seen[$s]:-}" ] || die "set $s given twice"
+	seen[$s]=1
+done
+for t in qemu-system-x86_64 iasl cpio flock timeout; do
+	command -v $t >/dev/null || die "$t not found (see scripts/deps.sh)"
+done
+
+BENCH=$ROOT/tools/bench
+WORK=$CACHE/bench
+LOGDIR=$CACHE/logs/bench
+TPH_EMU_KO=${TPH_EMU_KO:-$ROOT/tools/tph-emu/tph_emu.ko}
+mkdir -p "$WORK" "$LOGDIR"
+
+# Serialize builds of the shared firmware and initramfs between runs.
+exec 9>"$WORK/.lock"
+flock 9
+
+# up_to_date TARGET STAMP: TARGET exists and was built from inputs that hash
+# to STAMP.
+up_to_date() {
+	[ -f "$1" ] && [ -f "$1.stamp" ] && [ "$(cat "$1.stamp")" = "$2" ]
+}
+
+# The SSDT.  Never iasl -q: this iasl then writes a table signed "XXXX".
+AML=$WORK/tph-dsm.aml
+stamp=$(cat "$BENCH/tph-dsm.asl" <(iasl -v 2>&1) | sha256sum)
+if ! up_to_date "$AML" "$stamp"; then
+	msg "compiling $BENCH/tph-dsm.asl"
+	tmp=$(mktemp -d "$WORK/iasl.XXXXXX")
+	if ! iasl -p "$tmp/tph-dsm" "$BENCH/tph-dsm.asl" >"$tmp/iasl.log" 2>&1 ||
+	   [ "$(head -c 4 "$tmp/tph-dsm.aml" 2>/dev/null)" != SSDT ]; then
+		cat "$tmp/iasl.log" >&2
+		rm -rf "$tmp"
+		die "iasl failed on $BENCH/tph-dsm.asl"
+	fi
+	mv "$tmp/tph-dsm.aml" "$AML"
+	rm -rf "$tmp"
+	echo "$stamp" >"$AML.stamp"
+fi
+
+# The initramfs: image path and host file of everything in it.
+dst=() src=()
+add() { dst+=("$1"); src+=("$2"); }
+# Shared libraries and the dynamic loader of a host executable, if dynamic.
+add_libs() {
+	local l
+	while read -r l; do
+		add "$l" "$l"
+	done < <(ldd "$1" 2>/dev/null |
+		sed -n 's|.*=> \(/[^ ]*\) (0x.*|\1|p; s|^[[:space:]]*\(/[^ ]*\) (0x.*|\1|p')
+}
+
+add /init "$BENCH/init"
+add /bin/busybox "$(command -v busybox)"
+for t in lspci setpci; do
+	p=$(command -v $t) || die "$t not found (pciutils)"
+	add "/usr/bin/$t" "$p"
+	add_libs "$p"
+done
+add /usr/share/misc/pci.ids /usr/share/misc/pci.ids
+if [ -f "$TPH_EMU_KO" ]; then
+	add /lib/modules/tph_emu.ko "$TPH_EMU_KO"
+else
+	msg "no $TPH_EMU_KO; the initramfs goes without it"
+fi
+for f in "$BENCH"/tests/*.sh ${XTESTS:+"$XTESTS"/*.sh}; do
+	[ -f "$f" ] && add "/tests/$(basename "$f")" "$f"
+done
+if [ -n "$BIN" ]; then
+	while IFS= read -r -d '' f; do
+		add "/opt/bin/$(basename "$f")" "$f"
+		add_libs "$f"
+	done < <(find -L "$BIN" -maxdepth 1 -type f -print0 | sort -z)
+fi
+
+# Later entries win (an extra test of the same name replaces ours); the same
+# library needed twice goes in once.
+declare -A pick=()
+for i in "${!dst[@]}"; do pick[${dst[$i]}]=${src[$i]}; done
+mapfile -t order < <(printf '%s\n' "${!pick[@]}" | LC_ALL=C sort)
+manifest=$(for d in "${order[@]}"; do
+	printf '%s %s %s\n' "$d" "$(stat -Lc %a "${pick[$d]}")" \
+		"$(sha256sum <"${pick[$d]}" | cut -d' ' -f1)"
+done)
+
+INITRD=$WORK/initramfs.cpio
+stamp=$(sha256sum <<<"$manifest")
+if ! up_to_date "$INITRD" "$stamp"; then
+	msg "building $INITRD"
+	stage=$WORK/initramfs.d
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,root,proc,sys,dev,tmp,opt/bin,tests}
+	mknod "$stage/dev/console" c 5 1 2>/dev/null || true
+	for d in "${order[@]}"; do
+		mkdir -p "$stage$(dirname "$d")"
+		cp -L --preserve=mode "${pick[$d]}" "$stage$d" || die "cannot copy ${pick[$d]}"
+	done
+	# busybox applets, except where a real tool sits at that path.
+	while read -r a; do
+		[ -e "$stage/$a" ] || [ -L "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
+	done < <("$stage/bin/busybox" --list-full)
+	chmod 755 "$stage/init" "$stage"/tests/*.sh 2>/dev/null
+	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --reproducible --quiet) >"$INITRD.tmp" ||
+		die "cpio failed"
+	mv "$INITRD.tmp" "$INITRD"
+	echo "$manifest" >"$INITRD.manifest"
+	echo "$stamp" >"$INITRD.stamp"
+fi
+# This run's own links, so that a concurrent rebuild cannot swap them.
+RUNAML=$WORK/run-$$.aml RUNRD=$WORK/run-$$.cpio
+trap 'rm -f "$RUNAML" "$RUNRD"' EXIT
+{ ln -f "$AML" "$RUNAML" && ln -f "$INITRD" "$RUNRD"; } || die "cannot link in $WORK"
+flock -u 9
+
+# Boot.
+list=$(IFS=,; echo "${sets[*]}")
+name=$VARIANT-$list
+LOG=$LOGDIR/$name.log
+TAP=$LOGDIR/$name.tap
+rm -f "$LOG" "$TAP"
+cmdline="console=ttyS0 intel_iommu=on panic=-1 printk.time=1 log_buf_len=4M"
+cmdline+=" bench.variant=$VARIANT bench.tests=$list${EXTRA:+ $EXTRA}"
+# shellcheck disable=SC2054 # commas inside QEMU options
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 4 -m 2G
+	-nographic -no-reboot -monitor none
+	-serial stdio -serial "file:${TAP//,/,,}"
+	-device intel-iommu,intremap=off
+	-device pcie-root-port,id=rp1,chassis=1,slot=1
+	-device e1000e,bus=rp1,netdev=n0 -netdev user,id=n0,restrict=on
+	-kernel "$KERNEL" -initrd "$RUNRD" -append "$cmdline")
+[ "$VARIANT" = dsm ] && qemu+=(-acpitable "file=${RUNAML//,/,,}")
+
+msg "booting $VARIANT: sets ${sets[*]}, timeout ${TIMEOUT}s, log $LOG"
+t0=$(date +%s.%N)
+timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOG" 2>&1
+qrc=$?
+t1=$(date +%s.%N)
+wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+touch "$TAP"
+
+# Report.
+pass=0 fail=0 skip=0 n=0
+out() { echo "$VARIANT: $*"; }
+point() {
+	local res=$1 desc=$2
+	n=$((n + 1))
+	case "$res" in
+	ok) pass=$((pass + 1)) ;;
+	skip) skip=$((skip + 1)); res=ok ;;
+	*) fail=$((fail + 1)); res="not ok" ;;
+	esac
+	out "$res $n - $desc"
+}
+diag() { sed "s/^/$VARIANT: #   /"; }
+
+# The TAP channel; if the guest had no second serial port, the console.
+TAPSRC=$TAP
+grep -q '=== bench: begin set ' "$TAP" ||
+	{ grep -q '=== bench: no /dev/ttyS1' "$LOG" && TAPSRC=$LOG; }
+
+# block SET: the lines the set printed, without the markers.
+block() {
+	tr -d '\r' <"$TAPSRC" |
+		awk -v b="=== bench: begin set $1 ===" -v e="^=== bench: end set $1 rc=" '
+			$0 == b { p = 1; next } $0 ~ e { p = 0 } p'
+}
+
+for set in "${sets[@]}"; do
+	plan='' planline='' count=0 bad=0 bail='' numbad='' setskip=''
+	if ! tr -d '\r' <"$TAPSRC" | grep -qx "=== bench: begin set $set ==="; then
+		point fail "$set: never started (see $LOG)"
+		continue
+	fi
+	rc=$(tr -d '\r' <"$TAPSRC" | sed -n "s/^=== bench: end set $set rc=\([0-9]*\) ===$/\1/p")
+	while IFS= read -r line; do
+		if [[ $line =~ ^1\.\.([0-9]+)(.*)$ ]]; then
+			if [ -n "$planline" ]; then
+				bad=$((bad + 1))
+			fi
+			plan=${BASH_REMATCH[1]} planline=$line
+			[ "$plan" = 0 ] && [[ ${line,,} =~ \#[[:space:]]*skip ]] && setskip=1
+		elif [[ $line =~ ^(not\ )?ok($|[[:space:]]) ]]; then
+			[[ $line =~ ^(not\ )?ok([[:space:]]+([0-9]+))?([[:space:]]+-)?[[:space:]]*(.*)$ ]]
+			count=$((count + 1))
+			num=${BASH_REMATCH[3]:-}
+			desc=${BASH_REMATCH[5]:-}
+			[ -n "$num" ] && [ "$num" != "$count" ] && numbad=1
+			if [ -n "${BASH_REMATCH[1]}" ]; then
+				point fail "$set: $desc"
+			elif [[ ${desc,,} =~ \#[[:space:]]*skip ]]; then
+				point skip "$set: $desc"
+			else
+				point ok "$set: $desc"
+			fi
+		elif [[ $line =~ ^Bail\ out! ]]; then
+			bail=$line
+		fi
+	done < <(block "$set")
+	why=
+	if [ -z "$rc" ]; then
+		why="did not finish"
+	elif [ -n "$bail" ]; then
+		why="$bail"
+	elif [ -z "$plan" ]; then
+		why="no TAP plan line"
+	elif [ $bad -gt 0 ]; then
+		why="more than one plan line"
+	elif [ "$plan" != "$count" ]; then
+		why="plan $planline but $count results"
+	elif [ -n "$numbad" ]; then
+		why="test numbers out of sequence"
+	elif [ "$rc" != 0 ] && ! { [ "$rc" = 4 ] && [ -n "$setskip" ]; }; then
+		why="exit status $rc"
+	fi
+	if [ -n "$why" ]; then
+		point fail "$set: $why"
+		block "$set" | grep -E '^(#|not ok|Bail)' | head -n 30 | diag
+	elif [ -n "$setskip" ]; then
+		point skip "$set: $planline"
+	else
+		point ok "$set: plan 1..$plan, $count results, exit status $rc"
+	fi
+done
+
+# The guest ran to its end.
+clog=$(tr -d '\r' <"$LOG")
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	point fail "guest: killed after the ${TIMEOUT}s timeout"
+	tail -n 5 <<<"$clog" | diag
+elif ! grep -q '^=== bench: done uptime=' <<<"$clog"; then
+	point fail "guest: stopped before the end of /init (qemu exit status $qrc)"
+	tail -n 5 <<<"$clog" | diag
+else
+	point ok "guest: /init ran to its end and powered off"
+fi
+
+# Kernel messages: the console minus the test sets' output, which is either
+# prefixed with "SET| " or, without a TAP channel, between set markers.
+klog=$(grep -vE '^[A-Za-z0-9_-]+\| ' <<<"$clog" |
+	awk '/^=== bench: begin set / { p = 1 } !p; /^=== bench: end set / { p = 0 }')
+
+# Firmware: the SSDT is loaded for dsm and absent for nodsm; ACPICA is quiet.
+acpi_err=$(grep -E 'ACPI (BIOS )?(Error|Exception)|ACPI: .*[Ff]ailed' <<<"$klog" | sort -u)
+ssdt=$(grep -E 'ACPI: SSDT .*TPHDSM' <<<"$klog" | head -n1)
+loaded=$(grep -E 'ACPI AML tables successfully acquired and loaded' <<<"$klog" | head -n1)
+if [ -n "$acpi_err" ]; then
+	point fail "firmware: ACPI errors"
+	head -n 10 <<<"$acpi_err" | diag
+elif [ "$VARIANT" = dsm ] && { [ -z "$ssdt" ] || [ -z "$loaded" ]; }; then
+	point fail "firmware: the TPHDSM SSDT was not loaded"
+elif [ "$VARIANT" = nodsm ] && [ -n "$ssdt" ]; then
+	point fail "firmware: a TPHDSM SSDT is present in variant nodsm"
+elif [ "$VARIANT" = dsm ]; then
+	point ok "firmware: SSDT TPHDSM loaded, no ACPI errors"
+	printf '%s\n%s\n' "$ssdt" "$loaded" | sed 's/^ *\[[ 0-9.]*\] //' | diag
+else
+	point ok "firmware: no _DSM SSDT, no ACPI errors"
+fi
+
+# Kernel log: one check for every kind of kernel report.
+kinds=(
+	'WARNING:'
+	'BUG:'
+	'kernel BUG at'
+	'KASAN:'
+	'UBSAN:'
+	'possible circular locking'
+	'possible recursive locking'
+	'inconsistent lock state'
+	'suspicious RCU usage'
+	'sleeping function called from invalid context'
+	'turning off the locking correctness validator'
+	'unreferenced object'
+	'=== bench: kmemleak scan failed'
+	'Oops'
+	'general protection fault'
+	'Unable to handle kernel'
+	'Kernel panic'
+	'blocked for more than'
+)
+found=() hits=
+for k in "${kinds[@]}"; do
+	h=$(grep -F -- "$k" <<<"$klog" | sed 's/^ *\[[ 0-9.]*\] //' | sort -u)
+	[ -n "$h" ] || continue
+	found+=("$k $(wc -l <<<"$h")")
+	hits+=$h$'\n'
+done
+if [ ${#found[@]} -eq 0 ]; then
+	point ok "kernel log: no WARNING, BUG, KASAN, lockdep, RCU, kmemleak, Oops or panic report"
+else
+	kl=$(printf '%s, ' "${found[@]}")
+	point fail "kernel log: ${kl%, }"
+	printf '%s' "$hits" | sort -u | head -n 20 | diag
+fi
+
+boot=$(sed -n 's/^=== bench: init start uptime=\([0-9.]*\) ===$/\1/p' <<<"$clog")
+done_at=$(sed -n 's/^=== bench: done uptime=\([0-9.]*\) ===$/\1/p' <<<"$clog")
+echo "# $VARIANT: kernel to /init ${boot:-?} s, to power-off ${done_at:-?} s (guest clock); whole run ${wall} s (host wall clock)"
+echo "# $VARIANT: console $LOG"
+echo "# $VARIANT: TAP $TAP"
+out "1..$n"
+if [ $skip -gt 0 ]; then
+	echo "bench: $pass passed, $fail failed, $skip skipped"
+else
+	echo "bench: $pass passed, $fail failed"
+fi
+[ $fail -eq 0 ]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Build the x86_64 bench kernel with patches/ applied to a clean base.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+repo=$(base_repo)
+gate_checkout "$repo" "$(base_ref)"
+mapfile -t series < <(series_patches)
+msg "applying ${#series[@]} patches"
+git -C "$GATE" am -q "${series[@]}"
+msg "building the bench kernel in $BUILD/x86_64 (about 5 minutes when cold)"
+build_kernel
+ls -l "$BUILD/x86_64/arch/x86/boot/bzImage"

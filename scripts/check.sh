@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The static gate.  Applies patches/ to a clean checkout of the base and runs
+# every check; prints one "ok"/"not ok" line per check and a final
+# "gate: N passed, N failed" line.  Exit status 1 if any check failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+LOGS=$CACHE/logs/gate
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok $((pass + fail)) - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+finish() {
+	echo "gate: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+repo=$(base_repo) || die "no base tree"
+base=$(base_ref)
+mapfile -t series < <(series_patches)
+[ ${#series[@]} -gt 0 ] || die "no patches in $PATCHES"
+
+gate_checkout "$repo" "$base"
+
+# 1. The series applies with git am.
+msg "git am ${#series[@]} patches onto $(base_version "$repo")"
+if git -C "$GATE" am -q "${series[@]}" >"$LOGS/am.log" 2>&1; then
+	ok "git am: ${#series[@]} patches apply to the base"
+else
+	notok "git am: the series does not apply (see $LOGS/am.log)"
+	finish
+fi
+mapfile -t commits < <(git -C "$GATE" rev-list --reverse "$base..HEAD")
+SPARSE=$("$ROOT/scripts/sparse.sh" "$GATE") || die "no usable sparse"
+
+# 2. checkpatch --strict on every patch.  A Fixes: tag names an upstream
+# commit, which checkpatch looks up in the tree's history; an imported
+# Debian tree has none, so only there that one lookup is skipped.
+cp_opts=(--strict --no-color --show-types)
+if [ -z "${KSRC:-}" ]; then
+	cp_opts+=(--ignore UNKNOWN_COMMIT_ID)
+	echo "# checkpatch: UNKNOWN_COMMIT_ID not checkable, the Debian base has no upstream history"
+fi
+for p in "${series[@]}"; do
+	name=$(basename "$p")
+	(cd "$GATE" && ./scripts/checkpatch.pl "${cp_opts[@]}" "$p") \
+		>"$LOGS/checkpatch-$name.log" 2>&1
+	total=$(grep -E '^total: ' "$LOGS/checkpatch-$name.log" || echo 'total: ?')
+	if grep -qE '^total: 0 errors, 0 warnings, 0 checks' "$LOGS/checkpatch-$name.log"; then
+		ok "checkpatch --strict $name"
+	else
+		notok "checkpatch --strict $name: $total"
+		grep -E '^(ERROR|WARNING|CHECK):' "$LOGS/checkpatch-$name.log" | head -n 5 | sed 's/^/#   /'
+	fi
+done
+
+# The objects the series touches: .c files under the kernel, not tools/.
+mapfile -t objs < <(sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' "${series[@]}" | grep -v '^tools/' | sort -u)
+mapfile -t srcs < <(sed -n 's|^+++ b/\(.*\.[ch]\)$|\1|p' "${series[@]}" | grep -v '^tools/' | sort -u)
+
+# build_objs OBJDIR ARCH LOG: build the touched objects that exist at the
+# current checkout, with W=1 and sparse (C=2 checks each named object).
+build_objs() {
+	local obj=$1 arch=$2 log=$3 cross= o list=()
+	[ "$arch" = arm64 ] && cross=aarch64-linux-gnu-
+	for o in "${objs[@]}"; do
+		[ -f "$GATE/${o%.o}.c" ] && list+=("$o")
+	done
+	[ ${#list[@]} -gt 0 ] || { : >"$log"; return 0; }
+	make -s -C "$GATE" O="$obj" ARCH="$arch" CROSS_COMPILE="$cross" \
+		-j"$JOBS" W=1 C=2 CHECK="$SPARSE" "${list[@]}" >"$log" 2>&1 || return 1
+	# Never let a checker that the kernel turned off pass as clean.
+	! grep -q 'specified, but .* not available' "$log"
+}
+
+# Warnings in a build log, without line and column numbers, so that base
+# and patched logs compare by what is said, not where.
+warnings() {
+	grep -E '(warning|error):' "$1" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort
+}
+
+x86=$BUILD/x86_64
+
+# 3. Bisectable: each patch in turn builds its touched objects with W=1 and
+# adds no W=1 or sparse warning over the base.
+msg "bisect build: base plus ${#commits[@]} steps, ${#objs[@]} objects (W=1, sparse)"
+git -C "$GATE" checkout -q --detach "$base"
+if ! prepare "$x86" x86_64 "${x86_cfg[@]}"; then
+	notok "x86_64 config and prepare (see $x86/prepare.log)"
+	finish
+fi
+build_objs "$x86" x86_64 "$LOGS/step-0.log" || true
+warnings "$LOGS/step-0.log" >"$LOGS/base.warnings"
+i=0
+for c in "${commits[@]}"; do
+	i=$((i + 1))
+	git -C "$GATE" checkout -q --detach "$c"
+	subj=$(git -C "$GATE" log -1 --format=%s "$c")
+	if ! build_objs "$x86" x86_64 "$LOGS/step-$i.log"; then
+		notok "patch $i builds (W=1): $subj"
+		grep -E 'error' "$LOGS/step-$i.log" | head -n 5 | sed 's/^/#   /'
+		continue
+	fi
+	new=$(warnings "$LOGS/step-$i.log" | comm -13 "$LOGS/base.warnings" -)
+	if [ -z "$new" ]; then
+		ok "patch $i builds, no new W=1/sparse warnings: $subj"
+	else
+		notok "patch $i adds W=1/sparse warnings: $subj"
+		echo "$new" | head -n 5 | sed 's/^/#   /'
+	fi
+done
+git -C "$GATE" checkout -q --detach "${commits[-1]}"
+
+# 4. kernel-doc on the touched files.
+kdoc=()
+for f in "${srcs[@]}"; do [ -f "$GATE/$f" ] && kdoc+=("$f"); done
+(cd "$GATE" && ./scripts/kernel-doc -none -Wall "${kdoc[@]}") >"$LOGS/kernel-doc.log" 2>&1
+if [ -s "$LOGS/kernel-doc.log" ]; then
+	notok "kernel-doc -Wall on ${#kdoc[@]} touched files"
+	head -n 5 "$LOGS/kernel-doc.log" | sed 's/^/#   /'
+else
+	ok "kernel-doc -Wall on ${#kdoc[@]} touched files: clean"
+fi
+
+# 5. The full x86_64 kernel (the bench kernel) builds.
+msg "building the x86_64 bench kernel in $x86 (a few minutes when cold)"
+if build_kernel >"$LOGS/x86_64-full.log" 2>&1; then
+	ok "x86_64 bzImage and modules build"
+else
+	notok "x86_64 bzImage and modules build (see $LOGS/x86_64-full.log)"
+	grep -E 'error' "$LOGS/x86_64-full.log" | head -n 5 | sed 's/^/#   /'
+fi
+
+# 6. Other configurations build the touched objects without warnings.
+variant() {
+	local name=$1 arch=$2; shift 2
+	local obj=$BUILD/$name
+	msg "configuration $name ($arch)"
+	if ! prepare "$obj" "$arch" "$@"; then
+		notok "$name: config and prepare (see $obj/prepare.log)"
+		return
+	fi
+	if build_objs "$obj" "$arch" "$LOGS/$name.log" &&
+	   ! grep -qE '(warning|error):' "$LOGS/$name.log"; then
+		ok "$name: touched objects build with W=1, sparse clean"
+	else
+		notok "$name: touched objects build with W=1, sparse clean"
+		grep -E '(warning|error):' "$LOGS/$name.log" | head -n 5 | sed 's/^/#   /'
+	fi
+}
+variant notph x86_64 "${x86_cfg[0]}" "$ROOT/configs/notph.config"
+variant noacpi x86_64 "${x86_cfg[0]}" "$ROOT/configs/noacpi.config"
+variant arm64 arm64 "$ROOT/configs/arm64.config"
+
+finish

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian bookworm packages the project needs.  Idempotent and
+# quick when everything is already there.
+set -euo pipefail
+
+pkgs=(
+	build-essential gcc make flex bison bc libelf-dev libssl-dev dwarves
+	sparse perl python3 cpio xz-utils git rsync kmod
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+	qemu-system-x86 busybox-static pciutils acpica-tools
+	libpci-dev zlib1g-dev uuid-dev
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo ">> installing: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,146 @@
+# Common settings for the project's scripts.  Source it; do not run it.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-tph}
+PATCHES=$ROOT/patches
+TREE=${TREE:-$ROOT/linux}
+BRANCH=tph-series
+export CACHE
+
+# The project's neutral identity.  A submitter re-signs with their own.
+IDENT_NAME="VFIO TPH Series"
+IDENT_EMAIL="vfio-tph@example.org"
+
+# Fixed metadata for the imported base commit, so that its hash depends only
+# on the tree it records.
+BASE_DATE="2026-01-01T00:00:00Z"
+
+MIRROR=${DEBIAN_MIRROR:-$(sed -n 's|^URIs: *\(http[^ ]*/debian\)$|\1|p' \
+	/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+
+msg() { printf '>> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# git with the project identity as author and committer.
+pgit() {
+	GIT_AUTHOR_NAME=$IDENT_NAME GIT_AUTHOR_EMAIL=$IDENT_EMAIL \
+	GIT_COMMITTER_NAME=$IDENT_NAME GIT_COMMITTER_EMAIL=$IDENT_EMAIL \
+		git "$@"
+}
+
+# Print the git repository that holds the base, creating it when needed.
+# With KSRC set, that is the user's tree and its HEAD is the base.
+base_repo() {
+	if [ -n "${KSRC:-}" ]; then
+		git -C "$KSRC" rev-parse --git-dir >/dev/null 2>&1 ||
+			die "KSRC=$KSRC is not a git tree"
+		(cd "$KSRC" && pwd)
+		return
+	fi
+
+	local src
+	src=$("$ROOT/scripts/fetch-base.sh")
+	if ! git -C "$src" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+		msg "importing $(cat "$src/.debian-version") as the base commit (about a minute)"
+		rm -rf "$src/.git"
+		git -C "$src" init -q
+		# Debian's top-level .gitignore ends with a packaging stanza that
+		# ignores every top-level entry.  Drop it, so that the tree behaves
+		# like an upstream checkout; the series never touches this file.
+		perl -0pi -e 's/\n[#\n]*# Debian packaging:.*\z/\n/s' "$src/.gitignore"
+		git -C "$src" add -A -f -- . ':!.debian-version' ':!.unpacked'
+		GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
+			pgit -C "$src" commit -q --no-verify \
+			-m "Import $(cat "$src/.debian-version")"
+		git -C "$src" tag base
+		git -C "$src" config gc.auto 0
+	fi
+	echo "$src"
+}
+
+# The ref naming the base in the base repository.
+base_ref() {
+	if [ -n "${KSRC:-}" ]; then
+		git -C "$KSRC" rev-parse HEAD
+	else
+		echo base
+	fi
+}
+
+# A one-line description of the base, for the cover letter.
+base_version() {
+	local repo=$1
+	if [ -n "${KSRC:-}" ]; then
+		echo "$(git -C "$repo" describe --tags --always HEAD 2>/dev/null)" \
+			"($(git -C "$repo" rev-parse HEAD))"
+	else
+		local v
+		v=$(make -s -C "$repo" kernelversion 2>/dev/null)
+		echo "Linux $v as shipped in Debian $(cat "$repo/.debian-version")"
+	fi
+}
+
+# The patch files of the series, cover letter excluded, in order.
+series_patches() {
+	find "$PATCHES" -maxdepth 1 2>/dev/null -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-*' | sort
+}
+
+# papt_init NAME LINE...: set PAPT to apt options for a private configuration
+# with its own source list and state under $CACHE/apt/NAME, so that the
+# system's package sources and installed packages stay untouched, and update
+# its lists.
+papt_init() {
+	local dir=$CACHE/apt/$1
+	shift
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	printf '%s\n' "$@" >"$dir/sources.list"
+	PAPT=(
+		-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o "Dir::Etc::SourceParts=/dev/null"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache::Archives=$dir/archives"
+		-o "APT::Sandbox::User=root"
+		-o "Debug::NoLocking=1"
+	)
+	apt-get "${PAPT[@]}" update -qq >&2
+}
+
+JOBS=${JOBS:-$(nproc)}
+GATE=$CACHE/gate
+BUILD=$CACHE/build
+x86_cfg=("$ROOT/configs/x86_64.config" "$ROOT/configs/debug.config")
+
+# gate_checkout REPO BASE: a clean checkout of BASE in $GATE, a worktree of
+# REPO kept apart from the editable work tree.
+gate_checkout() {
+	local repo=$1 base=$2
+	git -C "$repo" worktree prune
+	if [ ! -e "$GATE/.git" ]; then
+		rm -rf "$GATE"
+		git -C "$repo" worktree add -q --detach "$GATE" "$base"
+	fi
+	git -C "$GATE" am --abort >/dev/null 2>&1
+	git -C "$GATE" checkout -q --detach -f "$base"
+	git -C "$GATE" clean -q -fdx
+	git -C "$GATE" config user.name "$IDENT_NAME"
+	git -C "$GATE" config user.email "$IDENT_EMAIL"
+}
+
+# prepare OBJDIR ARCH FRAGMENT...: configure OBJDIR for $GATE and make prepare.
+prepare() {
+	local obj=$1 arch=$2 cross=
+	shift 2
+	[ "$arch" = arm64 ] && cross=aarch64-linux-gnu-
+	"$ROOT/scripts/kconfig.sh" "$GATE" "$obj" "$arch" "$@" &&
+		make -s -C "$GATE" O="$obj" ARCH="$arch" CROSS_COMPILE="$cross" \
+			-j"$JOBS" prepare >"$obj/prepare.log" 2>&1
+}
+
+# build_kernel: the x86_64 bench kernel from $GATE, in $BUILD/x86_64.
+build_kernel() {
+	prepare "$BUILD/x86_64" x86_64 "${x86_cfg[@]}" &&
+		make -s -C "$GATE" O="$BUILD/x86_64" -j"$JOBS" bzImage modules
+}

@@ -1,0 +1,96 @@
+#!/bin/sh
+# TAP test, run in the bench guest: the emulated TPH capability of the e1000e
+# at 01:00.0 and its root port's TPH Completer bits as the real lspci decodes
+# them, and the IOMMU setup that vfio-pci with iommufd needs.
+#
+# The capability comes from tph_emu.ko, loaded here with its default
+# parameters.  Without the module the TPH checks fail; they do not skip.
+
+BDF=0000:01:00.0
+KO=/lib/modules/tph_emu.ko
+DEV=/sys/bus/pci/devices/$BDF
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() { what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+diag() { sed 's/^/# /'; }
+
+echo "1..8"
+
+# 1. The module loads.
+if [ -d /sys/module/tph_emu ]; then
+	ok "tph_emu is loaded"
+elif [ ! -f $KO ]; then
+	notok "tph_emu.ko loads: $KO is not in the initramfs"
+elif insmod $KO 2>/tmp/insmod.err; then
+	ok "tph_emu.ko loads with default parameters"
+else
+	notok "tph_emu.ko loads with default parameters"
+	diag </tmp/insmod.err
+fi
+
+# The module re-enumerates the device; give the rescan a moment.
+i=0
+while [ ! -e $DEV/config ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+# 2-4. The device's TPH Requester capability, decoded by lspci -vvv.
+lspci -vvv -s $BDF >/tmp/dev.lspci 2>/tmp/dev.err
+# The capability's own lines: its header and the indented lines after it.
+awk '/Capabilities: \[[0-9a-f]+( v[0-9]+)?\] Transaction Processing Hints/ { p = 1; print; next }
+     p && /^\t\t/ { print; next }
+     { p = 0 }' /tmp/dev.lspci >/tmp/dev.tph
+check "lspci -vvv -s 01:00.0 runs" test -s /tmp/dev.lspci
+[ -s /tmp/dev.err ] && diag </tmp/dev.err
+check "lspci lists a Transaction Processing Hints capability on 01:00.0" \
+	test -s /tmp/dev.tph
+check "lspci decodes the TPH capability's steering table location" \
+	grep -qE 'No steering table available|Steering table in (TPH capability structure|MSI-X table)' /tmp/dev.tph
+diag </tmp/dev.tph
+
+# 5. The root port above it advertises TPH Completer support.
+rp=$(basename "$(dirname "$(readlink -f $DEV)")")
+lspci -vvv -s "$rp" >/tmp/rp.lspci 2>&1
+grep -E 'DevCap2:' -A4 /tmp/rp.lspci | grep -oE '(Ext)?TPHComp[+-]' | tr '\n' ' ' >/tmp/rp.tph
+echo "# root port $rp: $(cat /tmp/rp.tph)"
+check "root port $rp: DevCap2 shows TPHComp+" grep -q 'TPHComp+' /tmp/rp.tph
+
+# 6. The e1000e is alone in its IOMMU group.
+if [ -d $DEV/iommu_group/devices ]; then
+	members=$(ls $DEV/iommu_group/devices)
+	grp=$(basename "$(readlink $DEV/iommu_group)")
+	check "01:00.0 is alone in IOMMU group $grp" test "$members" = "$BDF"
+	[ "$members" = "$BDF" ] || echo "# group members: $members"
+else
+	notok "01:00.0 has an IOMMU group"
+fi
+
+# 7. iommufd is there.
+check "iommufd: /dev/iommu exists" test -c /dev/iommu
+
+# 8. vfio-pci gives the device a vfio cdev (/dev/vfio/devices/vfioN).  Bind
+# it through driver_override and restore the previous binding afterwards.
+cdev() { ls -d $DEV/vfio-dev/vfio* 2>/dev/null | head -n1; }
+old=
+[ -L $DEV/driver ] && old=$(basename "$(readlink $DEV/driver)")
+if [ "$old" != vfio-pci ]; then
+	[ -n "$old" ] && echo $BDF >$DEV/driver/unbind
+	echo vfio-pci >$DEV/driver_override
+	echo $BDF >/sys/bus/pci/drivers_probe
+fi
+c=$(cdev)
+if [ -n "$c" ] && [ -c "/dev/vfio/devices/$(basename "$c")" ]; then
+	ok "vfio cdev: /dev/vfio/devices/$(basename "$c") for 01:00.0"
+else
+	notok "vfio cdev: /dev/vfio/devices/vfioN for 01:00.0 (driver: $(basename "$(readlink $DEV/driver 2>/dev/null)"))"
+	ls -l /dev/vfio /dev/vfio/devices 2>&1 | diag
+fi
+if [ "$old" != vfio-pci ]; then
+	[ -L $DEV/driver ] && echo $BDF >$DEV/driver/unbind
+	echo >$DEV/driver_override
+	[ -n "$old" ] && echo $BDF >"/sys/bus/pci/drivers/$old/bind"
+fi
+exit 0

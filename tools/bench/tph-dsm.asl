@@ -1,0 +1,79 @@
+/*
+ * Test firmware for the bench: the PCI Firmware _DSM on the q35 host bridge,
+ * revision 7, with function 0xF, "Query Cache Locality TPH Features".
+ *
+ * drivers/pci/tph.c evaluates it on the host bridge above the root port with
+ * Arg3 = Package {feature id, processor UID, properties} and reads the 8-byte
+ * result as union st_info:
+ *
+ *   bit 0 vm_st_valid, bit 1 vm_xst_valid, bit 2 vm_ph_ignore,
+ *   bits 8-15 vm_st, bits 16-31 vm_xst,
+ *   bit 32 pm_st_valid, bit 33 pm_xst_valid, bit 34 pm_ph_ignore,
+ *   bits 40-47 pm_st, bits 48-63 pm_xst.
+ *
+ * For processor UID u the tags are vm_st 0xA0 + u, vm_xst 0xA100 + u,
+ * pm_st 0xB0 + u and pm_xst 0xB100 + u, all valid, PH not ignored.  UID 3
+ * gets no valid tag at all, as from firmware that cannot resolve one for
+ * that CPU.  On q35 the processor UID equals the CPU number.
+ *
+ * Compile with "iasl -p OUT tph-dsm.asl" and pass OUT.aml to QEMU with
+ * -acpitable file=OUT.aml.  Table revision 2 gives 64-bit integers.
+ */
+DefinitionBlock ("", "SSDT", 2, "VFTPH", "TPHDSM", 0x00000001)
+{
+	External (\_SB.PCI0, DeviceObj)
+
+	Scope (\_SB.PCI0)
+	{
+		/* Arg0 UUID, Arg1 revision, Arg2 function, Arg3 arguments */
+		Method (_DSM, 4, Serialized)
+		{
+			If (Arg0 != ToUUID ("e5c937d0-3553-4d7a-9117-ea4d19c3434d"))
+			{
+				Return (Buffer (One) { 0x00 })
+			}
+			If (Arg1 != 7)
+			{
+				Return (Buffer (One) { 0x00 })
+			}
+
+			/* Supported functions: 0 and 0xF */
+			If (Arg2 == Zero)
+			{
+				Return (Buffer (2) { 0x01, 0x80 })
+			}
+			If (Arg2 != 0x0F)
+			{
+				Return (Buffer (One) { 0x00 })
+			}
+
+			/* An 8-byte st_info with no valid tag */
+			Local0 = Zero
+			If (ObjectType (Arg3) == 4)
+			{
+				If (SizeOf (Arg3) >= 2)
+				{
+					Local1 = DerefOf (Arg3 [Zero])	/* feature id */
+					Local2 = DerefOf (Arg3 [One])	/* processor UID */
+					If ((Local1 == Zero) && (Local2 != 3))
+					{
+						Local3 = (0xA0 + Local2) & 0xFF
+						Local4 = (0xA100 + Local2) & 0xFFFF
+						Local5 = (0xB0 + Local2) & 0xFF
+						Local6 = (0xB100 + Local2) & 0xFFFF
+						Local0 = 0x0000000300000003
+						Local0 |= Local3 << 8
+						Local0 |= Local4 << 16
+						Local0 |= Local5 << 40
+						Local0 |= Local6 << 48
+					}
+				}
+			}
+
+			Local7 = Buffer (8) {}
+			CreateQWordField (Local7, Zero, STIN)
+			STIN = Local0
+			Return (Local7)
+		}
+	}
+}
