@@ -21,6 +21,7 @@ while IFS= read -r line; do
 		grep -q "^$opt=" "$obj/.config" && { echo "kconfig: $opt is set" >&2; bad=1; } ;;
 	CONFIG_*=*) grep -qx "$line" "$obj/.config" || { echo "kconfig: $line did not stick" >&2; bad=1; } ;;
 	esac
-done <"$obj/.fragment"
+done < <(awk -F= '/^CONFIG_/ { last[$1] = $0; order[++n] = $1 }
+	END { for (i = 1; i <= n; i++) if (!seen[order[i]]++) print last[order[i]] }' "$obj/.fragment")
 [ $bad -eq 0 ] || exit 1
 cp "$obj/.fragment" "$obj/.fragment.used"

@@ -17,7 +17,7 @@
  * that CPU.  On q35 the processor UID equals the CPU number.
  *
  * Compile with "iasl -p OUT tph-dsm.asl" and pass OUT.aml to QEMU with
- * -acpitable file=OUT.aml.  Table revision 2 gives 64-bit integers.
+ * -acpitable file=OUT.aml.
  */
 DefinitionBlock ("", "SSDT", 2, "VFTPH", "TPHDSM", 0x00000001)
 {
@@ -47,8 +47,19 @@ DefinitionBlock ("", "SSDT", 2, "VFTPH", "TPHDSM", 0x00000001)
 				Return (Buffer (One) { 0x00 })
 			}
 
-			/* An 8-byte st_info with no valid tag */
-			Local0 = Zero
+			/*
+			 * An 8-byte st_info, built field by field: ACPICA takes
+			 * the integer width from the DSDT, and q35's DSDT has
+			 * revision 1, so integers here are 32 bits wide and a
+			 * 64-bit value would lose its persistent-memory half.
+			 */
+			Local7 = Buffer (8) {}
+			CreateByteField (Local7, 0, VMVB)	/* vm valid bits */
+			CreateByteField (Local7, 1, VMST)
+			CreateWordField (Local7, 2, VMXS)
+			CreateByteField (Local7, 4, PMVB)	/* pm valid bits */
+			CreateByteField (Local7, 5, PMST)
+			CreateWordField (Local7, 6, PMXS)
 			If (ObjectType (Arg3) == 4)
 			{
 				If (SizeOf (Arg3) >= 2)
@@ -57,22 +68,16 @@ DefinitionBlock ("", "SSDT", 2, "VFTPH", "TPHDSM", 0x00000001)
 					Local2 = DerefOf (Arg3 [One])	/* processor UID */
 					If ((Local1 == Zero) && (Local2 != 3))
 					{
-						Local3 = (0xA0 + Local2) & 0xFF
-						Local4 = (0xA100 + Local2) & 0xFFFF
-						Local5 = (0xB0 + Local2) & 0xFF
-						Local6 = (0xB100 + Local2) & 0xFFFF
-						Local0 = 0x0000000300000003
-						Local0 |= Local3 << 8
-						Local0 |= Local4 << 16
-						Local0 |= Local5 << 40
-						Local0 |= Local6 << 48
+						VMVB = 0x03
+						VMST = (0xA0 + Local2) & 0xFF
+						VMXS = (0xA100 + Local2) & 0xFFFF
+						PMVB = 0x03
+						PMST = (0xB0 + Local2) & 0xFF
+						PMXS = (0xB100 + Local2) & 0xFFFF
 					}
 				}
 			}
 
-			Local7 = Buffer (8) {}
-			CreateQWordField (Local7, Zero, STIN)
-			STIN = Local0
 			Return (Local7)
 		}
 	}

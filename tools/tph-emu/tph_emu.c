@@ -625,9 +625,13 @@ static int tph_emu_install(void)
 	if (pdev->tph_cap != emu.cap)
 		pci_warn(pdev, "PCI core found TPH at %#x, expected %#x\n",
 			 pdev->tph_cap, emu.cap);
-	pci_info(pdev, "TPH Requester capability %s at %#x (%u bytes), loc=%s st_size=%u modes=%#x ext=%d, Root Port completer=%s\n",
-		 present ? "emulated" : "not emulated", emu.cap, emu.cap_len,
-		 loc, st_size, modes, ext, completer);
+	if (present)
+		pci_info(pdev, "TPH Requester capability emulated at %#x (%u bytes): modes=%#x ext=%d loc=%s st_size=%u; Root Port completer=%s\n",
+			 emu.cap, emu.cap_len, modes, ext, loc, st_size,
+			 completer);
+	else
+		pci_info(pdev, "no TPH Requester capability; Root Port completer=%s\n",
+			 completer);
 	pci_dev_put(pdev);
 
 	return 0;

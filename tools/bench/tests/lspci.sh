@@ -44,7 +44,8 @@ awk '/Capabilities: \[[0-9a-f]+( v[0-9]+)?\] Transaction Processing Hints/ { p =
      p && /^\t\t/ { print; next }
      { p = 0 }' /tmp/dev.lspci >/tmp/dev.tph
 check "lspci -vvv -s 01:00.0 runs" test -s /tmp/dev.lspci
-[ -s /tmp/dev.err ] && diag </tmp/dev.err
+# libkmod finds no /lib/modules/$(uname -r); that costs only the module names.
+grep -v 'libkmod' /tmp/dev.err | diag
 check "lspci lists a Transaction Processing Hints capability on 01:00.0" \
 	test -s /tmp/dev.tph
 check "lspci decodes the TPH capability's steering table location" \

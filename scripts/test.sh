@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The test command: the static gate on patches/, then the VM bench on every
+# variant.  Ends with "N passed, N failed" summed over all of them.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+{
+t0=$(date +%s)
+passed=0 failed=0 skipped=0
+# tally LOG: add the "...: N passed, N failed[, N skipped]" line of LOG
+tally() {
+	local line p f s
+	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "# $1 has no result line: counted as one failure"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+}
+step() { msg "[$(($(date +%s) - t0))s] $*"; }
+
+LOGS=$CACHE/logs
+mkdir -p "$LOGS"
+
+step "static gate"
+"$ROOT/scripts/check.sh" 2>&1 | tee "$LOGS/test-gate.log"
+tally "$LOGS/test-gate.log"
+
+step "bench binaries: tph_emu.ko and vfio_pci_tph_test"
+BIN=$CACHE/bench/bin
+if "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
+	passed=$((passed + 1)); echo "ok - bench binaries build"
+	bench() {
+		local name=$1; shift
+		step "bench: $name"
+		"$ROOT/scripts/bench.sh" --bin "$BIN" "$@" 2>&1 | tee "$LOGS/test-bench-$name.log"
+		tally "$LOGS/test-bench-$name.log"
+	}
+	bench dsm --variant dsm lspci core vfio
+	bench nodsm --variant nodsm --cmdline kmemleak=off vfio
+	bench notph --variant dsm --cmdline "pci=notph kmemleak=off" vfio
+else
+	failed=$((failed + 1)); echo "not ok - bench binaries build (see $LOGS/bench-build.log)"
+	tail -n 20 "$LOGS/bench-build.log" | sed 's/^/#   /'
+fi
+
+step "done in $(($(date +%s) - t0)) s"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
+exit
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# The vfio-pci TPH kselftest (vfio_pci_tph_test, part of the series) on every
+# emulated device variant, re-emitted as one TAP stream:
+# "ok N - <variant>: <test>".  Runs in the bench VM as root.
+KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
+BDF=0000:01:00.0
+TEST=$(command -v vfio_pci_tph_test || echo /opt/bin/vfio_pci_tph_test)
+DEV=/sys/bus/pci/devices/$BDF
+
+# What firmware reports: the bench _DSM, or none without the SSDT.
+case " $(cat /proc/cmdline) " in
+*" bench.variant=nodsm "*) FW=none ;;
+*) FW=bench ;;
+esac
+export VFIO_TPH_TEST_FW=$FW
+
+n=0
+emit() { n=$((n + 1)); echo "$1 $n - $2"; }
+
+bind_vfio() {
+	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
+	echo vfio-pci >"$DEV/driver_override"
+	echo "$BDF" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "$DEV/driver")")" = vfio-pci ]
+}
+
+unbind() {
+	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
+	[ -e "$DEV/driver_override" ] && echo >"$DEV/driver_override"
+}
+
+# run VARIANT TESTS MODULE-PARAMS...: TESTS is "all" or a comma-separated
+# list of kselftest test names.  bench.vfio=VARIANT on the kernel command
+# line runs only that variant.
+only=$(sed -n 's/.*bench\.vfio=\([^ ]*\).*/\1/p' /proc/cmdline)
+run() {
+	name=$1 tests=$2
+	shift 2
+	[ -z "$only" ] || [ "$only" = "$name" ] || return 0
+	filter=
+	[ "$tests" = all ] || filter=$(echo "$tests" | sed 's/\([^,]*\)/-t \1/g; s/,/ /g')
+	if ! insmod "$KO" "$@"; then
+		emit "not ok" "$name: insmod tph_emu $*"
+		return
+	fi
+	if ! bind_vfio; then
+		emit "not ok" "$name: bind $BDF to vfio-pci"
+		rmmod tph_emu
+		return
+	fi
+	echo "# variant $name: tph_emu $*; tests: $tests"
+	out=/tmp/vfio-$name.tap
+	# shellcheck disable=SC2086
+	"$TEST" $filter "$BDF" >"$out" 2>&1
+	rc=$?
+	grep -vE '^(ok|not ok) ' "$out" | sed 's/^#* */# /' | grep -v '^# *$' | head -n 300
+	ran=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*|"not ok "*)
+			ran=$((ran + 1))
+			res=${line%% [0-9]*}
+			rest=${line#"$res" }
+			rest=${rest#* }
+			emit "$res" "$name: $rest"
+			;;
+		esac
+	done <"$out"
+	if [ "$ran" -eq 0 ] || ! grep -q '^# Totals:' "$out"; then
+		emit "not ok" "$name: the kselftest did not run to its end (rc $rc)"
+		tail -n 20 "$out" | sed 's/^/#   /'
+	fi
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
+echo "TAP version 13"
+# The bench's emulated intel-iommu runs with intremap=off, so without this
+# iommufd refuses to bind the device (no isolated MSI).  A test VM only.
+echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
+if [ ! -x "$TEST" ]; then
+	emit "not ok" "vfio_pci_tph_test binary present"
+	echo "1..$n"
+	exit 1
+fi
+
+# Every test on the variants that differ in tag width and table location;
+# the policy, width and programming tests on the others; and on devices or
+# kernels where TPH is not usable, where every other test skips, the test
+# that the features are absent.
+POLICY=feature_presence,query,enable_policy,set_st_full_table,st_all_or_nothing
+ABSENT=feature_presence
+if grep -q notph /proc/cmdline; then
+	run notph $ABSENT loc=cap st_size=16
+elif [ "$FW" = none ]; then
+	# No _DSM: the features work, but firmware resolves no tag
+	run cap16 feature_presence,query,st_firmware_without_tag loc=cap st_size=16
+else
+	run cap16 all loc=cap st_size=16
+	run cap64-ext all loc=cap st_size=64 ext=1 completer=ext
+	run msix all loc=msix st_size=5
+	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
+	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
+	run iv-only $POLICY loc=cap st_size=4 modes=2
+	run ds-notable feature_presence,query,enable_policy loc=none modes=5
+	run no-completer $ABSENT loc=cap st_size=16 completer=none
+	run no-cap $ABSENT present=0
+fi
+echo "1..$n"
