@@ -35,6 +35,19 @@ else
 	finish
 fi
 mapfile -t commits < <(git -C "$GATE" rev-list --reverse "$base..HEAD")
+
+# patches/ is what an export of the series gives, to the byte.
+rt=$(mktemp -d)
+if TREE=$rt/tree BRANCH=gate-roundtrip OUT=$rt/out "$ROOT/scripts/tree.sh" >"$LOGS/roundtrip.log" 2>&1 &&
+   TREE=$rt/tree BRANCH=gate-roundtrip OUT=$rt/out "$ROOT/scripts/export.sh" >>"$LOGS/roundtrip.log" 2>&1 &&
+   diff -r "$PATCHES" "$rt/out" >>"$LOGS/roundtrip.log" 2>&1; then
+	ok "export of the applied series reproduces patches/ byte for byte"
+else
+	notok "export of the applied series differs from patches/ (see $LOGS/roundtrip.log)"
+fi
+git -C "$repo" worktree remove --force "$rt/tree" >/dev/null 2>&1
+git -C "$repo" branch -D gate-roundtrip >/dev/null 2>&1
+rm -rf "$rt"
 SPARSE=$("$ROOT/scripts/sparse.sh" "$GATE") || die "no usable sparse"
 
 # 2. checkpatch --strict on every patch.  A Fixes: tag names an upstream

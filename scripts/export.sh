@@ -30,7 +30,8 @@ awk -v date="$date" -v ver="$ver" '
 	END { print "base-version: " ver }
 ' "$cover" >"$tmp/cover" && mv "$tmp/cover" "$cover"
 
-rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
-mkdir -p "$PATCHES"
-cp "$tmp"/*.patch "$PATCHES/"
-msg "exported $n patches and the cover letter to $PATCHES"
+out=${OUT:-$PATCHES}
+mkdir -p "$out"
+rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
+cp "$tmp"/*.patch "$out/"
+msg "exported $n patches and the cover letter to $out"

@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-tph}
 PATCHES=$ROOT/patches
 TREE=${TREE:-$ROOT/linux}
-BRANCH=tph-series
+BRANCH=${BRANCH:-tph-series}
 export CACHE
 
 # The project's neutral identity.  A submitter re-signs with their own.

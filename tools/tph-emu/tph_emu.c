@@ -889,6 +889,7 @@ static int tph_emu_run(struct pci_dev *pdev, const char *verb,
 	}
 
 	if (!strcmp(verb, "info") && !*arg) {
+		memset(&result.info, 0, sizeof(result.info));
 		result.has_info = true;
 		return pcie_tph_get_info(pdev, &result.info);
 	}

@@ -57,10 +57,13 @@ is() {
 	fi
 }
 
+# ncpus: the online CPUs, NCPU of them, in ONLINE ("0 1 2 ...")
 ncpus() {
-	NCPU=0
-	while read -r _k _; do
-		[ "$_k" = processor ] && NCPU=$((NCPU + 1))
+	NCPU=0 ONLINE=''
+	while read -r _k _ _v; do
+		[ "$_k" = processor ] || continue
+		NCPU=$((NCPU + 1))
+		ONLINE="${ONLINE:+$ONLINE }$_v"
 	done </proc/cpuinfo
 }
 
@@ -103,15 +106,17 @@ counters() {
 	COUNTERS="$reads $writes"
 }
 
-# want_entries NR BASE: the entries ct should report for tags BASE + cpu on
-# the online CPUs, in W_entries and W_st
+# want_entries NR BASE: the entries ct should report, entry i with the tag
+# BASE + cpu of the (i % NCPU)-th online CPU, in W_entries and W_st
 want_entries() {
+	nr=$1 base=$2
 	W_entries='' W_st=''
 	i=0
-	while [ $i -lt "$1" ]; do
-		cpu=$((i % NCPU))
-		tag=$(printf '0x%04x' $(($2 + cpu)))
-		W_entries="${W_entries:+$W_entries }$i:$cpu:$tag"
+	while [ $i -lt "$nr" ]; do
+		set -- $ONLINE
+		shift $((i % NCPU))
+		tag=$(printf '0x%04x' $((base + $1)))
+		W_entries="${W_entries:+$W_entries }$i:$1:$tag"
 		W_st="${W_st:+$W_st }$tag"
 		i=$((i + 1))
 	done
@@ -172,18 +177,21 @@ RP=${RP##*/}
 lspci_all() {
 	t
 	cs0=$CS
-	rm -f /tmp/dev.lspci /tmp/dev.tph
+	rm -f /tmp/dev.lspci /tmp/dev.tph /tmp/rp.devcap2
 	lspci -nvvv 2>/dev/null | awk -v ep="${BDF#0000:} " -v rp="${RP#0000:} " '
 		/^[0-9a-f]/ { dev = index($0, ep) == 1; port = index($0, rp) == 1; tph = 0 }
 		dev { print > "/tmp/dev.lspci" }
 		dev && /^\tCapabilities: \[/ { tph = /Transaction Processing Hints/ }
+		dev && tph && !/^\tCapabilities: / && !/^\t\t/ { tph = 0 }
 		dev && /^\tCapabilities: \[[0-9a-f][0-9a-f][0-9a-f] / {
 			last = substr($0, index($0, "["))
-			ecaps = ecaps " " substr($2, 2)
+			ecaps = ecaps (ecaps == "" ? "" : " ") substr($2, 2)
 		}
 		dev && tph { print > "/tmp/dev.tph" }
 		port && /DevCap2:/ { cap2 = 5 }
+		port && /DevCtl2:/ { cap2 = 0 }
 		port && cap2 > 0 {
+			print > "/tmp/rp.devcap2"
 			for (i = 1; i <= NF; i++)
 				if ($i ~ /^(Ext)?TPHComp[+-]/) {
 					t = $i
@@ -278,6 +286,7 @@ while [ $# -gt 2 ]; do shift; done
 PREV=$1 TPH=$2
 is "$W: lspci: root port $RP DevCap2 has TPH and Extended TPH Completer" \
 	"$L_comp" "TPHComp+ ExtTPHComp+"
+diag /tmp/rp.devcap2
 is "$W: regs: cap, ctrl, loc, st_size and the table" \
 	"$R_cap $R_ctrl $R_loc $R_st_size | $R_st" \
 	"0x000f0207 0x00000000 cap 16 | $ZERO16"
@@ -334,7 +343,7 @@ fi
 if [ "$NCPU" -ge 4 ]; then
 	echo 0 >$CPU3
 	ncpus
-	echo "# CPU 3 offline, $NCPU CPUs online"
+	echo "# CPU 3 offline, CPUs $ONLINE online"
 fi
 program $W "single pm" 16 0xb0 80
 single=$C_accesses

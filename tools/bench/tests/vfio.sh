@@ -97,7 +97,7 @@ elif [ "$FW" = none ]; then
 	run cap16 feature_presence,query,st_firmware_without_tag loc=cap st_size=16
 else
 	run cap16 all loc=cap st_size=16
-	run cap64-ext all loc=cap st_size=64 ext=1 completer=ext
+	run cap64-ext $POLICY,get_st,reset_keeps_state loc=cap st_size=64 ext=1 completer=ext
 	run msix all loc=msix st_size=5
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
 	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
