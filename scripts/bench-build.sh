@@ -8,7 +8,7 @@ set -euo pipefail
 out=${1:?usage: bench-build.sh DIR}
 obj=$BUILD/x86_64
 [ -f "$obj/Module.symvers" ] || die "no kernel build in $obj; run 'make build'"
-mkdir -p "$out"
+mkdir -p "$out" "$CACHE/bench/kselftest"
 
 make -s -C "$ROOT/tools/tph-emu" KDIR="$obj"
 make -s -C "$GATE" O="$obj" headers >/dev/null
