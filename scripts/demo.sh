@@ -12,6 +12,6 @@ msg "the series, applied:"
 git -C "$GATE" log --oneline "$(base_ref)..HEAD" | sed 's/^/   /' >&2
 "$ROOT/scripts/bench-build.sh" "$CACHE/bench/bin" >/dev/null
 msg "booting the bench VM (about a minute to boot with the debug kernel)"
-"$ROOT/scripts/bench.sh" --bin "$CACHE/bench/bin" --variant dsm --cmdline kmemleak=off demo |
+"$ROOT/scripts/bench.sh" --bin "$CACHE/bench/bin" --variant dsm demo |
 	sed -n 's/^dsm: //p; /^bench:/p'
 msg "done in $(($(date +%s) - t0)) s"

@@ -3,7 +3,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-tph}
-PATCHES=$ROOT/patches
+PATCHES=${PATCHES:-$ROOT/patches}
 TREE=${TREE:-$ROOT/linux}
 BRANCH=${BRANCH:-tph-series}
 export CACHE

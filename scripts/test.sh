@@ -41,8 +41,8 @@ if "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 		tally "$LOGS/test-bench-$name.log"
 	}
 	bench dsm --variant dsm --timeout 2400 lspci core vfio
-	bench nodsm --variant nodsm --timeout 900 --cmdline kmemleak=off core vfio
-	bench notph --variant dsm --timeout 600 --cmdline "pci=notph kmemleak=off" vfio
+	bench nodsm --variant nodsm --timeout 900 core vfio
+	bench notph --variant dsm --timeout 600 --cmdline pci=notph vfio
 else
 	failed=$((failed + 1)); echo "not ok - bench binaries build (see $LOGS/bench-build.log)"
 	tail -n 20 "$LOGS/bench-build.log" | sed 's/^/#   /'
