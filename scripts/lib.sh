@@ -122,7 +122,7 @@ gate_checkout() {
 		rm -rf "$GATE"
 		git -C "$repo" worktree add -q --detach "$GATE" "$base"
 	fi
-	git -C "$GATE" am --abort >/dev/null 2>&1
+	git -C "$GATE" am --abort >/dev/null 2>&1 || true
 	git -C "$GATE" checkout -q --detach -f "$base"
 	git -C "$GATE" clean -q -fdx
 	git -C "$GATE" config user.name "$IDENT_NAME"
