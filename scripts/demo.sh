@@ -14,4 +14,6 @@ git -C "$GATE" log --oneline "$(base_ref)..HEAD" | sed 's/^/   /' >&2
 msg "booting the bench VM (about a minute to boot with the debug kernel)"
 "$ROOT/scripts/bench.sh" --bin "$CACHE/bench/bin" --variant dsm demo |
 	sed -n 's/^dsm: //p; /^bench:/p'
+msg "what the demo printed in the VM:"
+tr -d '\r' <"$CACHE/logs/bench/dsm-demo.tap" | sed '/^=== bench:/d'
 msg "done in $(($(date +%s) - t0)) s"

@@ -12,8 +12,9 @@ echo "# ---- 1. the emulated TPH device, as lspci -vvv decodes it ----"
 insmod "$KO" loc=cap st_size=8 ext=1 completer=ext
 lspci -vvv -s 01:00.0 2>/dev/null | sed -n '/Transaction Processing Hints/,/^\t[^\t]/p' | sed 's/^/#   /'
 lspci -vvv -s 00:02.0 2>/dev/null | grep -o 'TPHComp[^,]*, ExtTPHComp[^,]*' | sed 's/^/#   root port DevCap2: /'
+has_tph() { lspci -vvv -s 01:00.0 2>/dev/null | grep -q 'Transaction Processing Hints'; }
 DESC="lspci decodes the TPH capability"
-check lspci -vvv -s 01:00.0 2>/dev/null | grep -q 'Transaction Processing Hints'
+check has_tph
 
 echo "# ---- 2. vfio-pci owns it; the TPH features query, enable, program ----"
 echo vfio-pci >"$DEV/driver_override"
