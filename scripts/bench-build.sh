@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-build.sh DIR: build what the bench VM runs besides the kernel, from
-# the gate's checkout of the series: the tph_emu module (in tools/tph-emu)
-# and the static vfio_pci_tph_test kselftest (into DIR).
+# the gate's checkout of the series: the tph_emu module (in tools/tph-emu),
+# and into DIR the static vfio_pci_tph_test kselftest and the static example
+# program vfio-tph (tools/vfio-tph), both against the series' uAPI headers.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,4 +17,6 @@ make -s -C "$GATE/tools/testing/selftests/vfio" OUTPUT="$CACHE/bench/kselftest" 
 	KHDR_INCLUDES="-isystem $obj/usr/include" EXTRA_CFLAGS=-static \
 	"$CACHE/bench/kselftest/vfio_pci_tph_test"
 cp "$CACHE/bench/kselftest/vfio_pci_tph_test" "$out/"
-ls -l "$ROOT/tools/tph-emu/tph_emu.ko" "$out/vfio_pci_tph_test"
+make -s -C "$ROOT/tools/vfio-tph" KHDR="$obj/usr/include" EXTRA_CFLAGS=-static \
+	OUTPUT="$out"
+ls -l "$ROOT/tools/tph-emu/tph_emu.ko" "$out/vfio_pci_tph_test" "$out/vfio-tph"

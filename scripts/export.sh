@@ -15,7 +15,10 @@ n=$(git -C "$TREE" rev-list --count "$base..HEAD")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-git -C "$TREE" format-patch -q --zero-commit --no-signature --no-base \
+# The index lines' abbreviated blob names have a fixed length: git's default
+# grows with the number of objects in the repository, which differs between
+# a fresh base import and one that has seen many rebases.
+git -C "$TREE" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --no-base \
 	--cover-letter --cover-from-description=subject \
 	--subject-prefix=PATCH -o "$tmp" "$base..HEAD"
 

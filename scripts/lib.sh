@@ -21,6 +21,32 @@ MIRROR=${DEBIAN_MIRROR:-$(sed -n 's|^URIs: *\(http[^ ]*/debian\)$|\1|p' \
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
 msg() { printf '>> %s\n' "$*" >&2; }
+
+# Progress of the long steps goes to the stderr the script started with,
+# also where a step's own output goes to a log.
+exec {PROGRESS_FD}>&2
+
+# progress LABEL DIR CMD...: run CMD, and every 30 s tell how long it has
+# run and how many objects it has written under DIR so far
+progress() {
+	local label=$1 dir=$2 t0=$SECONDS stamp pid rc n
+	shift 2
+	stamp=$(mktemp)
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		if (((SECONDS - t0) % 30 == 0)) && kill -0 "$pid" 2>/dev/null; then
+			n=$(find "$dir" -name '*.o' -newer "$stamp" 2>/dev/null | wc -l)
+			printf '>>   %s: %d min %02d s, %d objects compiled\n' "$label" \
+				$(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)) "$n" >&"$PROGRESS_FD"
+		fi
+	done
+	wait "$pid"
+	rc=$?
+	rm -f "$stamp"
+	return $rc
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # git with the project identity as author and committer.
@@ -142,5 +168,6 @@ prepare() {
 # build_kernel: the x86_64 bench kernel from $GATE, in $BUILD/x86_64.
 build_kernel() {
 	prepare "$BUILD/x86_64" x86_64 "${x86_cfg[@]}" &&
-		make -s -C "$GATE" O="$BUILD/x86_64" -j"$JOBS" bzImage modules
+		progress "x86_64 kernel" "$BUILD/x86_64" \
+			make -s -C "$GATE" O="$BUILD/x86_64" -j"$JOBS" bzImage modules
 }

@@ -16,7 +16,15 @@
  *  - the Next pointer of the previously last extended capability, which
  *    then reads as the new capability's offset;
  *  - bits 13:12 (TPH Completer Supported) of the Root Port's Device
- *    Capabilities 2 register.
+ *    Capabilities 2 register;
+ *  - with flr=1, Function Level Reset Capability in the endpoint's Device
+ *    Capabilities register.
+ *
+ * Resets clear the emulated registers as they clear hardware's: ST Mode
+ * Select, TPH Requester Enable and the ST table entries return to 0 when
+ * Initiate Function Level Reset is written to the endpoint (flr=1), and
+ * when Secondary Bus Reset is set in the Root Port's Bridge Control
+ * register.  The writes still reach the real device and Root Port.
  *
  * All other config accesses pass through to the original accessors.
  *
@@ -25,8 +33,8 @@
  * overlay is installed, and again after it is removed on unload.
  *
  * debugfs (tph_emu/) shows the emulated registers ("regs"), counts the
- * config accesses that hit the capability ("counters") and offers a test
- * path into the PCI core's TPH functions ("core_test").
+ * config accesses that hit the capability and the resets ("counters") and
+ * offers a test path into the PCI core's TPH functions ("core_test").
  *
  * A PCI driver named "tph_emu" that matches no device on its own can be
  * bound to the endpoint through driver_override.  It enables the device and
@@ -83,6 +91,10 @@ static char *completer = "ext";
 module_param(completer, charp, 0444);
 MODULE_PARM_DESC(completer, "Root Port TPH Completer Supported: none, tph or ext (default: ext)");
 
+static bool flr = true;
+module_param(flr, bool, 0444);
+MODULE_PARM_DESC(flr, "Advertise Function Level Reset on the endpoint; an FLR clears the TPH registers (default: true)");
+
 /* The PCIe limit for an ST table in the TPH Requester capability */
 #define TPH_EMU_CAP_ST_MAX	64
 /* The largest table the 11-bit ST Table Size field can describe */
@@ -119,13 +131,17 @@ static struct tph_emu {
 	u16 cap_len;
 	u16 link;			/* header whose Next pointer is patched */
 	u16 devcap2;			/* Root Port DEVCAP2 offset, 0 if none */
+	u16 bridge_ctl;			/* Root Port Bridge Control, 0 if none */
 	u32 comp;			/* PCI_EXP_DEVCAP2_TPH_COMP_* */
+	u16 ep_exp;			/* endpoint PCIe capability, with flr */
 
 	raw_spinlock_t lock;		/* protects the fields below */
 	u8 regs[TPH_EMU_REGS_MAX];
 	u8 wmask[TPH_EMU_REGS_MAX];
 	u64 reads;
 	u64 writes;
+	u64 flrs;			/* FLRs seen */
+	u64 bus_resets;			/* Secondary Bus Resets seen */
 } emu = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(emu.lock),
 };
@@ -217,6 +233,49 @@ static void tph_emu_put(unsigned int off, int size, u32 val)
 	}
 }
 
+/* A reset returns every writable bit of the capability to 0 */
+static void tph_emu_reset_regs(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < emu.cap_len; i++)
+		emu.regs[i] &= ~emu.wmask[i];
+}
+
+/* Does a write of @val (@size bytes at @where) set @bit of the word at @reg? */
+static bool tph_emu_sets(int where, int size, u32 val, unsigned int reg,
+			 u16 bit)
+{
+	unsigned int pos = __ffs(bit);
+	int byte = reg + pos / BITS_PER_BYTE;
+
+	if (byte < where || byte >= where + size)
+		return false;
+	return (val >> ((byte - where) * BITS_PER_BYTE + pos % BITS_PER_BYTE)) & 1;
+}
+
+/* Model the resets that clear the emulated registers; called under lock */
+static void tph_emu_watch_write(struct pci_bus *bus, unsigned int devfn,
+				int where, int size, u32 val)
+{
+	if (!emu.cap)
+		return;
+
+	if (emu.ep_exp && bus == emu.ep.bus && devfn == emu.ep_devfn &&
+	    tph_emu_sets(where, size, val, emu.ep_exp + PCI_EXP_DEVCTL,
+			 PCI_EXP_DEVCTL_BCR_FLR)) {
+		tph_emu_reset_regs();
+		emu.flrs++;
+	}
+
+	if (emu.bridge_ctl && bus == emu.rp.bus && devfn == emu.rp_devfn &&
+	    tph_emu_sets(where, size, val, emu.bridge_ctl,
+			 PCI_BRIDGE_CTL_BUS_RESET)) {
+		tph_emu_reset_regs();
+		emu.bus_resets++;
+	}
+}
+
 static int tph_emu_read(struct pci_bus *bus, unsigned int devfn, int where,
 			int size, u32 *val)
 {
@@ -243,6 +302,11 @@ static int tph_emu_read(struct pci_bus *bus, unsigned int devfn, int where,
 					     PCI_EXP_DEVCAP2_TPH_COMP_MASK,
 					     FIELD_PREP(PCI_EXP_DEVCAP2_TPH_COMP_MASK,
 							emu.comp));
+		if (emu.ep_exp && bus == emu.ep.bus && devfn == emu.ep_devfn)
+			*val = tph_emu_patch(where, size, *val,
+					     emu.ep_exp + PCI_EXP_DEVCAP,
+					     PCI_EXP_DEVCAP_FLR,
+					     PCI_EXP_DEVCAP_FLR);
 	}
 
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
@@ -263,8 +327,10 @@ static int tph_emu_write(struct pci_bus *bus, unsigned int devfn, int where,
 		emu.writes++;
 		ret = PCIBIOS_SUCCESSFUL;
 	} else {
-		/* The patched header and DEVCAP2 are read-only anyway */
+		/* The patched header, DEVCAP and DEVCAP2 are read-only anyway */
 		ret = tph_emu_orig_ops(bus)->write(bus, devfn, where, size, val);
+		if (ret == PCIBIOS_SUCCESSFUL)
+			tph_emu_watch_write(bus, devfn, where, size, val);
 	}
 
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
@@ -560,6 +626,8 @@ static int tph_emu_setup(struct pci_dev *pdev)
 		/* A capability at 0x100 is the first one, nothing to link */
 		if (cap != PCI_CFG_SPACE_SIZE)
 			emu.link = last;
+		if (flr)
+			emu.ep_exp = pdev->pcie_cap;
 	}
 
 	rp = pcie_find_root_port(pdev);
@@ -567,6 +635,7 @@ static int tph_emu_setup(struct pci_dev *pdev)
 		emu.rp.bus = rp->bus;
 		emu.rp_devfn = rp->devfn;
 		emu.devcap2 = rp->pcie_cap + PCI_EXP_DEVCAP2;
+		emu.bridge_ctl = PCI_BRIDGE_CONTROL;
 	} else {
 		pci_warn(pdev, "no Root Port, completer=%s has no effect\n",
 			 completer);
@@ -775,14 +844,17 @@ DEFINE_SHOW_ATTRIBUTE(regs);
 static int counters_show(struct seq_file *m, void *data)
 {
 	unsigned long flags;
-	u64 reads, writes;
+	u64 reads, writes, flrs, bus_resets;
 
 	raw_spin_lock_irqsave(&emu.lock, flags);
 	reads = emu.reads;
 	writes = emu.writes;
+	flrs = emu.flrs;
+	bus_resets = emu.bus_resets;
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
 
-	seq_printf(m, "reads %llu\nwrites %llu\n", reads, writes);
+	seq_printf(m, "reads %llu\nwrites %llu\nflrs %llu\nbus_resets %llu\n",
+		   reads, writes, flrs, bus_resets);
 
 	return 0;
 }
@@ -795,6 +867,8 @@ static ssize_t counters_write(struct file *file, const char __user *buf,
 	raw_spin_lock_irqsave(&emu.lock, flags);
 	emu.reads = 0;
 	emu.writes = 0;
+	emu.flrs = 0;
+	emu.bus_resets = 0;
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
 
 	return count;

@@ -74,6 +74,48 @@ run() {
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
+# resets NAME MODULE-PARAMS...: the resets that reset_keeps_state makes
+# really reach the device.  tph_emu clears the emulated TPH registers on an
+# FLR and on a Secondary Bus Reset and counts both, so the state the test
+# finds kept after each reset is one the kernel restored.  Every open and
+# close of the device resets it too, so the counts of a run of "query" are
+# the baseline: reset_keeps_state must add two FLRs (VFIO_DEVICE_RESET and
+# the FLR written to config space) and one bus reset (the hot reset).
+reset_counts() {
+	echo >/sys/kernel/debug/tph_emu/counters
+	"$TEST" -t "$1" "$BDF" >/tmp/resets-$1.out 2>&1
+	grep -q '^# Totals: pass:1 fail:0 ' /tmp/resets-$1.out || {
+		tail -n 20 /tmp/resets-$1.out | sed 's/^/#   /'
+		echo "fail"
+		return
+	}
+	awk '$1 == "flrs" { f = $2 } $1 == "bus_resets" { b = $2 }
+	     END { print f + 0, b + 0 }' /sys/kernel/debug/tph_emu/counters
+}
+
+resets() {
+	name=$1
+	shift
+	[ -z "$only" ] || [ "$only" = "$name" ] || return 0
+	if ! insmod "$KO" "$@" || ! bind_vfio; then
+		emit "not ok" "$name: set up for the reset counts"
+		unbind
+		rmmod tph_emu 2>/dev/null
+		return
+	fi
+	base=$(reset_counts query)
+	got=$(reset_counts reset_keeps_state)
+	echo "# $name: FLRs and bus resets: $base for query, $got for reset_keeps_state"
+	set -- $base $got
+	if [ $# -eq 4 ] && [ $(($3 - $1)) -eq 2 ] && [ $(($4 - $2)) -eq 1 ]; then
+		emit ok "$name: reset_keeps_state's resets reach the device (2 FLRs, 1 bus reset)"
+	else
+		emit "not ok" "$name: reset_keeps_state's resets reach the device (2 FLRs, 1 bus reset)"
+	fi
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
 echo "TAP version 13"
 # The bench's emulated intel-iommu runs with intremap=off, so without this
 # iommufd refuses to bind the device (no isolated MSI).  A test VM only.
@@ -97,6 +139,8 @@ elif [ "$FW" = none ]; then
 	run cap16 feature_presence,query,st_firmware_without_tag loc=cap st_size=16
 else
 	run cap16 all loc=cap st_size=16
+	resets cap16-resets loc=cap st_size=16
+	resets msix-resets loc=msix st_size=5
 	run cap64-ext $POLICY,get_st,reset_keeps_state loc=cap st_size=64 ext=1 completer=ext
 	run msix all loc=msix st_size=5
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Helpers shared by the example and demo sets, which drive the example
+# program tools/vfio-tph on the bench device.  Sourced, not a set itself.
+KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
+EX=$(command -v vfio-tph || echo /opt/bin/vfio-tph)
+BDF=0000:01:00.0
+DEV=/sys/bus/pci/devices/$BDF
+D=/sys/kernel/debug/tph_emu
+PARAM=/sys/module/vfio_pci_core/parameters/enable_unsafe_tph_ds_mode
+n=0 fail=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
+diag() { sed 's/^/#   /'; }
+
+bind_to() {
+	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
+	echo "$1" >"$DEV/driver_override"
+	echo "$BDF" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "$DEV/driver")")" = "$1" ]
+}
+
+unbind() {
+	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
+	echo >"$DEV/driver_override"
+}
+
+# emu PARAMS...: a fresh tph_emu with PARAMS, the device bound to vfio-pci
+emu() {
+	unbind
+	rmmod tph_emu 2>/dev/null
+	insmod "$KO" "$@" && bind_to vfio-pci
+}
+
+# start_paused ARGS...: run "vfio-tph --pause ARGS" in the background, its
+# output in /tmp/ex.out, its stdin a fifo held open on fd 4; each line
+# written to fd 4 lets it go on past one pause
+start_paused() {
+	rm -f /tmp/ex.in /tmp/ex.out
+	mkfifo /tmp/ex.in
+	"$EX" --pause "$@" </tmp/ex.in >/tmp/ex.out 2>&1 &
+	EXPID=$!
+	exec 4>/tmp/ex.in
+}
+
+# wait_pause STEP: wait until the example is paused before STEP (60 s)
+wait_pause() {
+	_i=0
+	until grep -q "paused before $1" /tmp/ex.out; do
+		_i=$((_i + 1))
+		if [ $_i -gt 600 ] || ! kill -0 "$EXPID" 2>/dev/null; then
+			diag </tmp/ex.out
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+resume() { echo >&4; }
+
+# finish_paused: close the fifo, wait for the example; its exit status
+finish_paused() {
+	exec 4>&-
+	wait "$EXPID"
+}
+
+reg() { awk -v k="$1" '$1 == k { print $2 }' $D/regs; }
+counter() { awk -v k="$1" '$1 == k { print $2 }' $D/counters; }
