@@ -42,8 +42,8 @@ if "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 	}
 	bench dsm --variant dsm --timeout 2400 lspci core vfio example
 	bench nodsm --variant nodsm --timeout 900 core vfio
-	bench notph --variant dsm --timeout 600 --cmdline pci=notph vfio
-	bench noiommu --variant dsm --timeout 600 --cmdline intel_iommu=off example
+	bench notph --variant dsm --name notph-vfio --timeout 600 --cmdline pci=notph vfio
+	bench noiommu --variant dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example
 else
 	failed=$((failed + 1)); echo "not ok - bench binaries build (see $LOGS/bench-build.log)"
 	tail -n 20 "$LOGS/bench-build.log" | sed 's/^/#   /'
