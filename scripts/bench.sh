@@ -127,6 +127,9 @@ if [ -f "$TPH_EMU_KO" ]; then
 else
 	msg "no $TPH_EMU_KO; the initramfs goes without it"
 fi
+# The test dma-buf importer is built next to it
+imp=$(dirname "$TPH_EMU_KO")/tph_importer.ko
+[ ! -f "$imp" ] || add /lib/modules/tph_importer.ko "$imp"
 for f in "$BENCH"/tests/*.sh ${XTESTS:+"$XTESTS"/*.sh}; do
 	[ -f "$f" ] && add "/tests/$(basename "$f")" "$f"
 done

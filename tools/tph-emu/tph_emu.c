@@ -18,7 +18,9 @@
  *  - bits 13:12 (TPH Completer Supported) of the Root Port's Device
  *    Capabilities 2 register;
  *  - with flr=1, Function Level Reset Capability in the endpoint's Device
- *    Capabilities register.
+ *    Capabilities register;
+ *  - with ep_completer=tph or ext, the endpoint's own TPH Completer
+ *    Supported bits, for TPH in peer-to-peer requests to its memory.
  *
  * Resets clear the emulated registers as they clear hardware's: ST Mode
  * Select, TPH Requester Enable and the ST table entries return to 0 when
@@ -91,6 +93,10 @@ static char *completer = "ext";
 module_param(completer, charp, 0444);
 MODULE_PARM_DESC(completer, "Root Port TPH Completer Supported: none, tph or ext (default: ext)");
 
+static char *ep_completer = "none";
+module_param(ep_completer, charp, 0444);
+MODULE_PARM_DESC(ep_completer, "The endpoint's own TPH Completer Supported, for peer-to-peer TPH to its memory: none, tph or ext (default: none)");
+
 static bool flr = true;
 module_param(flr, bool, 0444);
 MODULE_PARM_DESC(flr, "Advertise Function Level Reset on the endpoint; an FLR clears the TPH registers (default: true)");
@@ -133,6 +139,8 @@ static struct tph_emu {
 	u16 devcap2;			/* Root Port DEVCAP2 offset, 0 if none */
 	u16 bridge_ctl;			/* Root Port Bridge Control, 0 if none */
 	u32 comp;			/* PCI_EXP_DEVCAP2_TPH_COMP_* */
+	u16 ep_devcap2;			/* endpoint DEVCAP2, 0 unless ep_completer */
+	u32 ep_comp;			/* PCI_EXP_DEVCAP2_TPH_COMP_* */
 	u16 ep_exp;			/* endpoint PCIe capability, with flr */
 
 	raw_spinlock_t lock;		/* protects the fields below */
@@ -307,6 +315,11 @@ static int tph_emu_read(struct pci_bus *bus, unsigned int devfn, int where,
 					     emu.ep_exp + PCI_EXP_DEVCAP,
 					     PCI_EXP_DEVCAP_FLR,
 					     PCI_EXP_DEVCAP_FLR);
+		if (emu.ep_devcap2 && bus == emu.ep.bus && devfn == emu.ep_devfn)
+			*val = tph_emu_patch(where, size, *val, emu.ep_devcap2,
+					     PCI_EXP_DEVCAP2_TPH_COMP_MASK,
+					     FIELD_PREP(PCI_EXP_DEVCAP2_TPH_COMP_MASK,
+							emu.ep_comp));
 	}
 
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
@@ -524,6 +537,22 @@ static void tph_emu_restore_ops(struct tph_emu_bus *b)
 	WARN_ON(old != &tph_emu_ops);
 }
 
+/* A TPH Completer Supported value, named by parameter @param */
+static int tph_emu_parse_comp(const char *param, const char *val, u32 *comp)
+{
+	if (!strcmp(val, "none")) {
+		*comp = PCI_EXP_DEVCAP2_TPH_COMP_NONE;
+	} else if (!strcmp(val, "tph")) {
+		*comp = PCI_EXP_DEVCAP2_TPH_COMP_TPH_ONLY;
+	} else if (!strcmp(val, "ext")) {
+		*comp = PCI_EXP_DEVCAP2_TPH_COMP_EXT_TPH;
+	} else {
+		pr_err("%s=%s must be none, tph or ext\n", param, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int tph_emu_parse_params(unsigned int *domain, unsigned int *busnr,
 				unsigned int *devfn)
 {
@@ -555,16 +584,9 @@ static int tph_emu_parse_params(unsigned int *domain, unsigned int *busnr,
 		return -EINVAL;
 	}
 
-	if (!strcmp(completer, "none")) {
-		emu.comp = PCI_EXP_DEVCAP2_TPH_COMP_NONE;
-	} else if (!strcmp(completer, "tph")) {
-		emu.comp = PCI_EXP_DEVCAP2_TPH_COMP_TPH_ONLY;
-	} else if (!strcmp(completer, "ext")) {
-		emu.comp = PCI_EXP_DEVCAP2_TPH_COMP_EXT_TPH;
-	} else {
-		pr_err("completer=%s must be none, tph or ext\n", completer);
+	if (tph_emu_parse_comp("completer", completer, &emu.comp) ||
+	    tph_emu_parse_comp("ep_completer", ep_completer, &emu.ep_comp))
 		return -EINVAL;
-	}
 
 	if (emu.st_loc == PCI_TPH_LOC_CAP &&
 	    (!st_size || st_size > TPH_EMU_CAP_ST_MAX)) {
@@ -628,6 +650,8 @@ static int tph_emu_setup(struct pci_dev *pdev)
 			emu.link = last;
 		if (flr)
 			emu.ep_exp = pdev->pcie_cap;
+		if (emu.ep_comp != PCI_EXP_DEVCAP2_TPH_COMP_NONE)
+			emu.ep_devcap2 = pdev->pcie_cap + PCI_EXP_DEVCAP2;
 	}
 
 	rp = pcie_find_root_port(pdev);

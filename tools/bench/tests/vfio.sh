@@ -3,6 +3,7 @@
 # emulated device variant, re-emitted as one TAP stream:
 # "ok N - <variant>: <test>".  Runs in the bench VM as root.
 KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
+IMPORTER_KO=$(dirname "$KO")/tph_importer.ko
 BDF=0000:01:00.0
 TEST=$(command -v vfio_pci_tph_test || echo /opt/bin/vfio_pci_tph_test)
 DEV=/sys/bus/pci/devices/$BDF
@@ -121,6 +122,13 @@ resets() {
 }
 
 echo "TAP version 13"
+# The test dma-buf importer: the kselftest attaches it to the dma-bufs it
+# exports and checks what it reads through dma_buf_get_pci_tph()
+if insmod "$IMPORTER_KO"; then
+	export VFIO_TPH_TEST_IMPORTER=/sys/kernel/debug/tph_importer
+else
+	emit "not ok" "insmod tph_importer"
+fi
 # The bench's emulated intel-iommu runs with intremap=off, so without this
 # iommufd refuses to bind the device (no isolated MSI).  A test VM only.
 echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
@@ -134,19 +142,21 @@ fi
 # the policy, width and programming tests on the others; and on devices or
 # kernels where TPH is not usable, where every other test skips, the test
 # that the features are absent.
-POLICY=feature_presence,query,enable_policy,set_st_full_table,st_all_or_nothing
-ABSENT=feature_presence
+POLICY=feature_presence,query,enable_policy,set_st_full_table,st_all_or_nothing,dma_buf_presence
+ABSENT=feature_presence,dma_buf_presence
 if grep -q notph /proc/cmdline; then
 	run notph $ABSENT loc=cap st_size=16
 elif [ "$FW" = none ]; then
 	# No _DSM: the features work, but firmware resolves no tag
 	run cap16 feature_presence,query,st_firmware_without_tag loc=cap st_size=16
 else
-	run cap16 all loc=cap st_size=16
+	# cap16 and msix also complete TPH themselves (16- and 8-bit tags), for
+	# the dma-buf tests; on every other variant the dma-buf feature is absent
+	run cap16 all loc=cap st_size=16 ep_completer=ext
 	resets cap16-resets loc=cap st_size=16
 	resets msix-resets loc=msix st_size=5
 	run cap64-ext $POLICY,get_st,reset_keeps_state loc=cap st_size=64 ext=1 completer=ext
-	run msix all loc=msix st_size=5
+	run msix all loc=msix st_size=5 ep_completer=tph
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
 	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
 	run iv-only $POLICY loc=cap st_size=4 modes=2
@@ -154,4 +164,5 @@ else
 	run no-completer $ABSENT loc=cap st_size=16 completer=none
 	run no-cap $ABSENT present=0
 fi
+rmmod tph_importer || emit "not ok" "rmmod tph_importer (a dma-buf reference leaked?)"
 echo "1..$n"
