@@ -650,8 +650,16 @@ static int tph_emu_setup(struct pci_dev *pdev)
 			emu.link = last;
 		if (flr)
 			emu.ep_exp = pdev->pcie_cap;
-		if (emu.ep_comp != PCI_EXP_DEVCAP2_TPH_COMP_NONE)
-			emu.ep_devcap2 = pdev->pcie_cap + PCI_EXP_DEVCAP2;
+	}
+
+	if (emu.ep_comp != PCI_EXP_DEVCAP2_TPH_COMP_NONE) {
+		/* A version 1 capability has no Device Capabilities 2 */
+		if ((pcie_caps_reg(pdev) & PCI_EXP_FLAGS_VERS) < 2) {
+			pci_err(pdev, "ep_completer=%s needs a version 2 PCI Express capability\n",
+				ep_completer);
+			return -EINVAL;
+		}
+		emu.ep_devcap2 = pdev->pcie_cap + PCI_EXP_DEVCAP2;
 	}
 
 	rp = pcie_find_root_port(pdev);

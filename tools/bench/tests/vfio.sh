@@ -18,6 +18,11 @@ export VFIO_TPH_TEST_FW=$FW
 n=0
 emit() { n=$((n + 1)); echo "$1 $n - $2"; }
 
+use_device() {
+	BDF=$1
+	DEV=/sys/bus/pci/devices/$BDF
+}
+
 bind_vfio() {
 	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
 	echo vfio-pci >"$DEV/driver_override"
@@ -26,18 +31,20 @@ bind_vfio() {
 }
 
 unbind() {
+	# A dma-buf the test importer still holds would keep the device busy
+	[ -z "${VFIO_TPH_TEST_IMPORTER:-}" ] || echo 1 >"$VFIO_TPH_TEST_IMPORTER/release"
 	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
 	[ -e "$DEV/driver_override" ] && echo >"$DEV/driver_override"
 }
 
 # run VARIANT TESTS MODULE-PARAMS...: TESTS is "all" or a comma-separated
-# list of kselftest test names.  bench.vfio=VARIANT on the kernel command
-# line runs only that variant.
+# list of kselftest test names.  bench.vfio=VARIANT[,VARIANT...] on the
+# kernel command line runs only those variants.
 only=$(sed -n 's/.*bench\.vfio=\([^ ]*\).*/\1/p' /proc/cmdline)
 run() {
 	name=$1 tests=$2
 	shift 2
-	[ -z "$only" ] || [ "$only" = "$name" ] || return 0
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
 	filter=
 	[ "$tests" = all ] || filter=$(echo "$tests" | sed 's/\([^,]*\)/-t \1/g; s/,/ /g')
 	if ! insmod "$KO" "$@"; then
@@ -101,7 +108,7 @@ reset_counts() {
 resets() {
 	name=$1
 	shift
-	[ -z "$only" ] || [ "$only" = "$name" ] || return 0
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
 	if ! insmod "$KO" "$@" || ! bind_vfio; then
 		emit "not ok" "$name: set up for the reset counts"
 		unbind
@@ -144,25 +151,34 @@ fi
 # that the features are absent.
 POLICY=feature_presence,query,enable_policy,set_st_full_table,st_all_or_nothing,dma_buf_presence
 ABSENT=feature_presence,dma_buf_presence
+DMABUF=dma_buf_presence,dma_buf_set_get,dma_buf_invalid,dma_buf_revoke
+# Every test but the dma-buf ones, which need a device that completes TPH
+ALL=$POLICY,set_invalid,st_invalid,st_cpu_affinity,st_firmware_without_tag
+ALL=$ALL,st_msix_needs_vector,get_st,close_disables,reset_keeps_state,config_write_dropped
 if grep -q notph /proc/cmdline; then
 	run notph $ABSENT loc=cap st_size=16
 elif [ "$FW" = none ]; then
 	# No _DSM: the features work, but firmware resolves no tag
 	run cap16 feature_presence,query,st_firmware_without_tag loc=cap st_size=16
 else
-	# cap16 and msix also complete TPH themselves (16- and 8-bit tags), for
-	# the dma-buf tests; on every other variant the dma-buf feature is absent
-	run cap16 all loc=cap st_size=16 ep_completer=ext
+	run cap16 $ALL loc=cap st_size=16
 	resets cap16-resets loc=cap st_size=16
 	resets msix-resets loc=msix st_size=5
 	run cap64-ext $POLICY,get_st,reset_keeps_state loc=cap st_size=64 ext=1 completer=ext
-	run msix all loc=msix st_size=5 ep_completer=tph
+	run msix $ALL loc=msix st_size=5
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
 	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
 	run iv-only $POLICY loc=cap st_size=4 modes=2
 	run ds-notable feature_presence,query,enable_policy loc=none modes=5
 	run no-completer $ABSENT loc=cap st_size=16 completer=none
 	run no-cap $ABSENT present=0
+	# The virtio-net device at 02:00.0 as TPH Completer of peer-to-peer
+	# writes into its dma-bufs, with 16-bit and with 8-bit tags
+	use_device 0000:02:00.0
+	run p2p-ext $DMABUF present=0 ep_completer=ext bdf=$BDF
+	run p2p-tph $DMABUF present=0 ep_completer=tph bdf=$BDF
+	run p2p-none dma_buf_presence present=0 bdf=$BDF
+	use_device 0000:01:00.0
 fi
 rmmod tph_importer || emit "not ok" "rmmod tph_importer (a dma-buf reference leaked?)"
 echo "1..$n"
