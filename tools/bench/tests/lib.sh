@@ -1,6 +1,7 @@
 #!/bin/sh
-# Helpers shared by the example and demo sets, which drive the example
-# program tools/vfio-tph on the bench device.  Sourced, not a set itself.
+# Helpers shared by the sets that drive the bench device: example and demo
+# (the example program tools/vfio-tph) and vfio (the kselftest).  Sourced,
+# not a set itself.
 KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
 EX=$(command -v vfio-tph || echo /opt/bin/vfio-tph)
 BDF=0000:01:00.0
@@ -13,16 +14,31 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
 diag() { sed 's/^/#   /'; }
 
-bind_to() {
-	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
-	echo "$1" >"$DEV/driver_override"
-	echo "$BDF" >/sys/bus/pci/drivers_probe
-	[ "$(basename "$(readlink "$DEV/driver")")" = "$1" ]
+# use_device BDF: the device that the helpers below act on by default
+use_device() {
+	BDF=$1
+	DEV=/sys/bus/pci/devices/$BDF
 }
 
+# bind_to DRIVER [BDF]: bind BDF (default $BDF) to DRIVER; true if it took
+bind_to() {
+	_b=${2:-$BDF}
+	[ -e "/sys/bus/pci/devices/$_b/driver" ] &&
+		echo "$_b" >"/sys/bus/pci/devices/$_b/driver/unbind"
+	echo "$1" >"/sys/bus/pci/devices/$_b/driver_override"
+	echo "$_b" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "/sys/bus/pci/devices/$_b/driver")")" = "$1" ]
+}
+
+# unbind [BDF]: leave BDF (default $BDF) without a driver.  A dma-buf that
+# the test importer still holds would keep a vfio-pci device busy, so the
+# importer lets go of it first.
 unbind() {
-	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
-	echo >"$DEV/driver_override"
+	_b=${1:-$BDF}
+	[ -z "${VFIO_TPH_TEST_IMPORTER:-}" ] || echo 1 >"$VFIO_TPH_TEST_IMPORTER/release"
+	[ -e "/sys/bus/pci/devices/$_b/driver" ] &&
+		echo "$_b" >"/sys/bus/pci/devices/$_b/driver/unbind"
+	echo >"/sys/bus/pci/devices/$_b/driver_override"
 }
 
 # emu PARAMS...: a fresh tph_emu with PARAMS, the device bound to vfio-pci

@@ -2,11 +2,11 @@
 # The vfio-pci TPH kselftest (vfio_pci_tph_test, part of the series) on every
 # emulated device variant, re-emitted as one TAP stream:
 # "ok N - <variant>: <test>".  Runs in the bench VM as root.
-KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
+. "$(dirname "$0")/lib.sh"
 IMPORTER_KO=$(dirname "$KO")/tph_importer.ko
-BDF=0000:01:00.0
 TEST=$(command -v vfio_pci_tph_test || echo /opt/bin/vfio_pci_tph_test)
-DEV=/sys/bus/pci/devices/$BDF
+# A second device bound to vfio-pci for the run, passed as a second BDF
+OTHER=
 
 # What firmware reports: the bench _DSM, or none without the SSDT.
 case " $(cat /proc/cmdline) " in
@@ -15,27 +15,7 @@ case " $(cat /proc/cmdline) " in
 esac
 export VFIO_TPH_TEST_FW=$FW
 
-n=0
 emit() { n=$((n + 1)); echo "$1 $n - $2"; }
-
-use_device() {
-	BDF=$1
-	DEV=/sys/bus/pci/devices/$BDF
-}
-
-bind_vfio() {
-	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
-	echo vfio-pci >"$DEV/driver_override"
-	echo "$BDF" >/sys/bus/pci/drivers_probe
-	[ "$(basename "$(readlink "$DEV/driver")")" = vfio-pci ]
-}
-
-unbind() {
-	# A dma-buf the test importer still holds would keep the device busy
-	[ -z "${VFIO_TPH_TEST_IMPORTER:-}" ] || echo 1 >"$VFIO_TPH_TEST_IMPORTER/release"
-	[ -e "$DEV/driver" ] && echo "$BDF" >"$DEV/driver/unbind"
-	[ -e "$DEV/driver_override" ] && echo >"$DEV/driver_override"
-}
 
 # run VARIANT TESTS MODULE-PARAMS...: TESTS is "all" or a comma-separated
 # list of kselftest test names.  bench.vfio=VARIANT[,VARIANT...] on the
@@ -51,15 +31,16 @@ run() {
 		emit "not ok" "$name: insmod tph_emu $*"
 		return
 	fi
-	if ! bind_vfio; then
-		emit "not ok" "$name: bind $BDF to vfio-pci"
+	if ! bind_to vfio-pci || { [ -n "$OTHER" ] && ! bind_to vfio-pci "$OTHER"; }; then
+		emit "not ok" "$name: bind $BDF $OTHER to vfio-pci"
+		unbind
 		rmmod tph_emu
 		return
 	fi
-	echo "# variant $name: tph_emu $*; tests: $tests"
+	echo "# variant $name: tph_emu $*; tests: $tests${OTHER:+; second device $OTHER}"
 	out=/tmp/vfio-$name.tap
 	# shellcheck disable=SC2086
-	"$TEST" $filter "$BDF" >"$out" 2>&1
+	"$TEST" $filter "$BDF" $OTHER >"$out" 2>&1
 	rc=$?
 	grep -vE '^(ok|not ok) ' "$out" | sed 's/^#* */# /' | grep -v '^# *$' | head -n 300
 	ran=0
@@ -78,6 +59,7 @@ run() {
 		emit "not ok" "$name: the kselftest did not run to its end (rc $rc)"
 		tail -n 20 "$out" | sed 's/^/#   /'
 	fi
+	[ -z "$OTHER" ] || unbind "$OTHER"
 	unbind
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
@@ -92,12 +74,12 @@ run() {
 # report each of the three as kept, none as "not tested".
 reset_counts() {
 	echo >/sys/kernel/debug/tph_emu/counters
-	"$TEST" -t "$1" "$BDF" >/tmp/resets-$1.out 2>&1
-	if ! grep -q '^# Totals: pass:1 fail:0 ' /tmp/resets-$1.out ||
+	"$TEST" -t "$1" "$BDF" >"/tmp/resets-$1.out" 2>&1
+	if ! grep -q '^# Totals: pass:1 fail:0 ' "/tmp/resets-$1.out" ||
 	   { [ "$1" = reset_keeps_state ] &&
 	     [ "$(grep -cE '(VFIO_DEVICE_RESET|VFIO_DEVICE_PCI_HOT_RESET|FLR through config space): TPH Control .* kept' \
-		  /tmp/resets-$1.out)" -ne 3 ]; }; then
-		tail -n 20 /tmp/resets-$1.out | sed 's/^/#   /'
+		  "/tmp/resets-$1.out")" -ne 3 ]; }; then
+		tail -n 20 "/tmp/resets-$1.out" | sed 's/^/#   /'
 		echo "fail"
 		return
 	fi
@@ -109,7 +91,7 @@ resets() {
 	name=$1
 	shift
 	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	if ! insmod "$KO" "$@" || ! bind_vfio; then
+	if ! insmod "$KO" "$@" || ! bind_to vfio-pci; then
 		emit "not ok" "$name: set up for the reset counts"
 		unbind
 		rmmod tph_emu 2>/dev/null
@@ -173,10 +155,13 @@ else
 	run no-completer $ABSENT loc=cap st_size=16 completer=none
 	run no-cap $ABSENT present=0
 	# The virtio-net device at 02:00.0 as TPH Completer of peer-to-peer
-	# writes into its dma-bufs, with 16-bit and with 8-bit tags
+	# writes into its dma-bufs, with 16-bit and with 8-bit tags; the
+	# e1000e, also bound to vfio-pci, exports the other device's dma-buf
 	use_device 0000:02:00.0
-	run p2p-ext $DMABUF present=0 ep_completer=ext bdf=$BDF
-	run p2p-tph $DMABUF present=0 ep_completer=tph bdf=$BDF
+	OTHER=0000:01:00.0
+	run p2p-ext $DMABUF,dma_buf_other_device present=0 ep_completer=ext bdf=$BDF
+	run p2p-tph $DMABUF,dma_buf_other_device present=0 ep_completer=tph bdf=$BDF
+	OTHER=
 	run p2p-none dma_buf_presence present=0 bdf=$BDF
 	use_device 0000:01:00.0
 fi
