@@ -9,9 +9,10 @@
  *		reference and attaches to it, as a revocable peer-to-peer
  *		importer, from a faux device; the write fails with the error
  *		of dma_buf_get() or dma_buf_dynamic_attach()
- *  query	read: the result of dma_buf_get_pci_tph(), under the dma-buf's
- *		reservation lock, for 8-bit and for 16-bit tags, and the number
- *		of invalidate_mappings calls since the import:
+ *  query	read: the result of dma_buf_get_pci_tph() on the attachment,
+ *		under the dma-buf's reservation lock, for 8-bit and for 16-bit
+ *		tags, and the number of invalidate_mappings calls since the
+ *		import:
  *			st8 <errno or 0> <tag> <ph>
  *			st16 <errno or 0> <tag> <ph>
  *			invalidations <n>
@@ -120,7 +121,7 @@ static int query_show(struct seq_file *m, void *data)
 
 	dma_resv_lock(imp.dmabuf->resv, NULL);
 	for (i = 0; i < 2; i++)
-		ret[i] = dma_buf_get_pci_tph(imp.dmabuf, i, &tag[i], &ph[i]);
+		ret[i] = dma_buf_get_pci_tph(imp.attach, i, &tag[i], &ph[i]);
 	dma_resv_unlock(imp.dmabuf->resv);
 
 	for (i = 0; i < 2; i++) {
