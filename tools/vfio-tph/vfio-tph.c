@@ -62,7 +62,7 @@
 #include <linux/iommufd.h>
 #include <linux/pci_regs.h>
 
-#define MAX_QUEUES	VFIO_PCI_TPH_ST_MAX_ENTRIES	/* largest ST table */
+#define MAX_QUEUES	2048	/* largest ST table: an 11-bit ST Table Size */
 #define MAX_CPU		65535
 #define SYSFS_PCI	"/sys/bus/pci/devices"
 #define UNSAFE_PARAM	"/sys/module/vfio_pci_core/parameters/enable_unsafe_tph_ds_mode"
@@ -714,14 +714,22 @@ static void not_permitted(const struct opts *o)
 		error("a CPU of the batch is not permitted: it is not present or not in this process's CPU affinity; run under taskset -c with the queue CPUs");
 }
 
-static void st_error(struct dev *d, const struct opts *o, int err)
+static void st_error(struct dev *d, const struct opts *o, int err,
+		     unsigned int bad)
 {
 	switch (err) {
 	case EPERM:
 		not_permitted(o);
 		break;
 	case ENODATA:
-		error("platform firmware has no steering tag for one of the CPUs (ACPI _DSM function 0xF of the PCI root, for this tag width and memory type); dmesg names the CPU");
+		if (bad < o->nq)
+			error("platform firmware has no steering tag for CPU %u (queue %u) (ACPI _DSM function 0xF of the PCI root, for this tag width and memory type)",
+			      o->q[bad].cpu, o->q[bad].queue);
+		else
+			error("platform firmware has no steering tag for one of the CPUs (ACPI _DSM function 0xF of the PCI root, for this tag width and memory type)");
+		break;
+	case EOPNOTSUPP:
+		error("platform firmware gives no steering tags at all (no ACPI _DSM function 0xF above the device)");
 		break;
 	case ENXIO:
 		error("an ST index names an MSI-X vector that is not enabled: enable MSI-X (VFIO_DEVICE_SET_IRQS) first");
@@ -735,9 +743,6 @@ static void st_error(struct dev *d, const struct opts *o, int err)
 		else
 			error("ST entries refused (EINVAL); the ST table has %u entries",
 			      d->tph.st_table_size);
-		break;
-	case EBUSY:
-		error("TPH is not enabled, or enabled in No ST mode");
 		break;
 	default:
 		error("program: VFIO_DEVICE_FEATURE_PCI_TPH_ST SET: %s",
@@ -812,13 +817,14 @@ static int tph_program(struct dev *d, const struct opts *o)
 {
 	struct vfio_device_feature_pci_tph_st *st;
 	size_t size = sizeof(*st) + o->nq * sizeof(st->entries[0]);
-	unsigned int i;
+	unsigned int i, bad;
 	int ret;
 
 	st = calloc(1, size);
 	if (!st)
 		return error("out of memory");
 	st->count = o->nq;
+	st->error_index = ~0U;
 	for (i = 0; i < o->nq; i++) {
 		st->entries[i].cpu = o->q[i].cpu;
 		st->entries[i].mem_type = o->mem_type;
@@ -827,9 +833,10 @@ static int tph_program(struct dev *d, const struct opts *o)
 	pause_before(o, "program");
 	ret = feature(d->fd, VFIO_DEVICE_FEATURE_SET |
 		      VFIO_DEVICE_FEATURE_PCI_TPH_ST, st, size);
+	bad = st->error_index;
 	free(st);
 	if (ret) {
-		st_error(d, o, -ret);
+		st_error(d, o, -ret, bad);
 		return -1;
 	}
 	printf("program: %u queue(s) programmed in one batch\n", o->nq);
@@ -842,7 +849,7 @@ static int run(struct dev *d, const struct opts *o)
 	bool program = o->nq && o->mode != VFIO_PCI_TPH_MODE_NS;
 
 	if (o->nq && !program)
-		printf("program: No ST mode emits no steering tags, --queues ignored\n");
+		printf("program: No ST mode sends steering tag 0 on every request, --queues ignored\n");
 	if (tph_enable(d, o))
 		return -1;
 	if (!program)
