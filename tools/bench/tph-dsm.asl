@@ -16,6 +16,17 @@
  * gets no valid tag at all, as from firmware that cannot resolve one for
  * that CPU.  On q35 the processor UID equals the CPU number.
  *
+ * TPHN counts the evaluations of function 0xF (with the right UUID and
+ * revision; function 0, which acpi_check_dsm() evaluates, does not count),
+ * so that a test can tell how often the kernel asked firmware for a tag.
+ * Each evaluation stores "TPHDSM eval N" to the Debug object, N counting
+ * from 1, which the kernel prints only while acpi.aml_debug_output=1
+ * (/sys/module/acpi/parameters/aml_debug_output), as the line
+ *
+ *   ACPI Debug:  "TPHDSM eval N"
+ *
+ * The integer is 32 bits wide (see below) and wraps after 0xFFFFFFFF.
+ *
  * Compile with "iasl -p OUT tph-dsm.asl" and pass OUT.aml to QEMU with
  * -acpitable file=OUT.aml.
  */
@@ -25,6 +36,9 @@ DefinitionBlock ("", "SSDT", 2, "VFTPH", "TPHDSM", 0x00000001)
 
 	Scope (\_SB.PCI0)
 	{
+		/* Function 0xF evaluations so far */
+		Name (TPHN, Zero)
+
 		/* Arg0 UUID, Arg1 revision, Arg2 function, Arg3 arguments */
 		Method (_DSM, 4, Serialized)
 		{
@@ -46,6 +60,14 @@ DefinitionBlock ("", "SSDT", 2, "VFTPH", "TPHDSM", 0x00000001)
 			{
 				Return (Buffer (One) { 0x00 })
 			}
+
+			/*
+			 * Counted before Arg3 is looked at, so that malformed
+			 * arguments count too; the method is Serialized, so no
+			 * two evaluations see the same count.
+			 */
+			TPHN++
+			Debug = Concatenate ("TPHDSM eval ", ToDecimalString (TPHN))
 
 			/*
 			 * An 8-byte st_info, built field by field: ACPICA takes

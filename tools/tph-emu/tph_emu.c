@@ -19,8 +19,11 @@
  *    Capabilities 2 register;
  *  - with flr=1, Function Level Reset Capability in the endpoint's Device
  *    Capabilities register;
- *  - with ep_completer=tph or ext, the endpoint's own TPH Completer
+ *  - with ep_completer=tph, ext or rsvd, the endpoint's own TPH Completer
  *    Supported bits, for TPH in peer-to-peer requests to its memory.
+ *
+ * completer=rsvd and ep_completer=rsvd present the reserved encoding 10b,
+ * which no conforming device reports, to test how the kernel treats it.
  *
  * Resets clear the emulated registers as they clear hardware's: ST Mode
  * Select, TPH Requester Enable and the ST table entries return to 0 when
@@ -34,9 +37,15 @@
  * enumerated, so the endpoint is removed and its bus rescanned after the
  * overlay is installed, and again after it is removed on unload.
  *
- * debugfs (tph_emu/) shows the emulated registers ("regs"), counts the
- * config accesses that hit the capability and the resets ("counters") and
- * offers a test path into the PCI core's TPH functions ("core_test").
+ * debugfs (tph_emu/) shows the emulated registers and the Steering Tag
+ * field of every entry of the endpoint's MSI-X table ("regs"), counts the
+ * config accesses that hit the capability and the resets ("counters"),
+ * offers a test path into the PCI core's TPH functions ("core_test") and
+ * lets the capability stop responding ("unresponsive"): while it is 1,
+ * config reads of the capability return all ones, as from a device in
+ * reset or surprise-removed, and config writes to it are dropped; both
+ * still count in "reads" and "writes", the writes also in
+ * "dropped_writes".
  *
  * A PCI driver named "tph_emu" that matches no device on its own can be
  * bound to the endpoint through driver_override.  It enables the device and
@@ -91,11 +100,11 @@ MODULE_PARM_DESC(ext, "Extended TPH Requester Supported (default: false)");
 
 static char *completer = "ext";
 module_param(completer, charp, 0444);
-MODULE_PARM_DESC(completer, "Root Port TPH Completer Supported: none, tph or ext (default: ext)");
+MODULE_PARM_DESC(completer, "Root Port TPH Completer Supported: none, tph, ext or rsvd (the reserved encoding 10b) (default: ext)");
 
 static char *ep_completer = "none";
 module_param(ep_completer, charp, 0444);
-MODULE_PARM_DESC(ep_completer, "The endpoint's own TPH Completer Supported, for peer-to-peer TPH to its memory: none, tph or ext (default: none)");
+MODULE_PARM_DESC(ep_completer, "The endpoint's own TPH Completer Supported, for peer-to-peer TPH to its memory: none, tph, ext or rsvd (the reserved encoding 10b) (default: none)");
 
 static bool flr = true;
 module_param(flr, bool, 0444);
@@ -109,6 +118,12 @@ MODULE_PARM_DESC(flr, "Advertise Function Level Reset on the endpoint; an FLR cl
 				 TPH_EMU_CAP_ST_MAX * sizeof(u16))
 /* Assumed size of an extended capability of unknown layout */
 #define TPH_EMU_EXT_CAP_DEFAULT_LEN	0x40
+
+/*
+ * The reserved value 10b of TPH Completer Supported, between
+ * PCI_EXP_DEVCAP2_TPH_COMP_TPH_ONLY and PCI_EXP_DEVCAP2_TPH_COMP_EXT_TPH
+ */
+#define TPH_EMU_DEVCAP2_TPH_COMP_RSVD	0x2
 
 /* Writable bits of the TPH Control register */
 #define TPH_EMU_CTRL_WMASK	(PCI_TPH_CTRL_MODE_SEL_MASK | \
@@ -150,6 +165,8 @@ static struct tph_emu {
 	u64 writes;
 	u64 flrs;			/* FLRs seen */
 	u64 bus_resets;			/* Secondary Bus Resets seen */
+	u64 dropped_writes;		/* writes while unresponsive, in @writes too */
+	bool unresponsive;		/* the capability reads as all ones */
 } emu = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(emu.lock),
 };
@@ -293,7 +310,15 @@ static int tph_emu_read(struct pci_bus *bus, unsigned int devfn, int where,
 	raw_spin_lock_irqsave(&emu.lock, flags);
 
 	if (tph_emu_hits_cap(bus, devfn, where)) {
-		*val = tph_emu_get(where - emu.cap, size);
+		/*
+		 * What the Root Complex makes of a read that gets no
+		 * completion; the accessors report success all the same.
+		 */
+		if (emu.unresponsive)
+			*val = size < 4 ? GENMASK(size * BITS_PER_BYTE - 1, 0) :
+					  ~0U;
+		else
+			*val = tph_emu_get(where - emu.cap, size);
 		emu.reads++;
 		raw_spin_unlock_irqrestore(&emu.lock, flags);
 		return PCIBIOS_SUCCESSFUL;
@@ -336,7 +361,11 @@ static int tph_emu_write(struct pci_bus *bus, unsigned int devfn, int where,
 	raw_spin_lock_irqsave(&emu.lock, flags);
 
 	if (tph_emu_hits_cap(bus, devfn, where)) {
-		tph_emu_put(where - emu.cap, size, val);
+		/* A device that does not respond does not see the write */
+		if (emu.unresponsive)
+			emu.dropped_writes++;
+		else
+			tph_emu_put(where - emu.cap, size, val);
 		emu.writes++;
 		ret = PCIBIOS_SUCCESSFUL;
 	} else {
@@ -546,8 +575,10 @@ static int tph_emu_parse_comp(const char *param, const char *val, u32 *comp)
 		*comp = PCI_EXP_DEVCAP2_TPH_COMP_TPH_ONLY;
 	} else if (!strcmp(val, "ext")) {
 		*comp = PCI_EXP_DEVCAP2_TPH_COMP_EXT_TPH;
+	} else if (!strcmp(val, "rsvd")) {
+		*comp = TPH_EMU_DEVCAP2_TPH_COMP_RSVD;
 	} else {
-		pr_err("%s=%s must be none, tph or ext\n", param, val);
+		pr_err("%s=%s must be none, tph, ext or rsvd\n", param, val);
 		return -EINVAL;
 	}
 	return 0;
@@ -827,6 +858,119 @@ out:
 	pci_dev_put(pdev);
 }
 
+/*
+ * May the MSI-X table in BAR @bir, mapped from @bus_addr, be read now?
+ * Only with Memory Space decode on, in D0 and with the BAR still where it
+ * was mapped from: anything else is an Unsupported Request on hardware.
+ * Called under emu.lock, through the original accessors: every config
+ * write to the endpoint and its Root Port, and so every change of Command,
+ * of the power state, of the BAR, an FLR or a Secondary Bus Reset, goes
+ * through tph_emu_write() and waits for the lock meanwhile.
+ */
+static bool tph_emu_msix_readable(struct pci_dev *pdev, int bir,
+				  pci_bus_addr_t bus_addr)
+{
+	struct pci_ops *ops = tph_emu_orig_ops(pdev->bus);
+	int bar = PCI_BASE_ADDRESS_0 + bir * 4;
+	u32 val;
+
+	if (ops->read(pdev->bus, pdev->devfn, PCI_COMMAND, 2, &val) ||
+	    val == 0xffff || !(val & PCI_COMMAND_MEMORY))
+		return false;
+
+	/* PowerState 0 is D0; a function without the PM capability is in D0 */
+	if (pdev->pm_cap &&
+	    (ops->read(pdev->bus, pdev->devfn, pdev->pm_cap + PCI_PM_CTRL, 2,
+		       &val) || val == 0xffff || (val & PCI_PM_CTRL_STATE_MASK)))
+		return false;
+
+	if (ops->read(pdev->bus, pdev->devfn, bar, 4, &val) ||
+	    (val & PCI_BASE_ADDRESS_MEM_MASK) != lower_32_bits(bus_addr))
+		return false;
+	if ((pci_resource_flags(pdev, bir) & IORESOURCE_MEM_64) &&
+	    (bir + 1 >= PCI_STD_NUM_BARS ||
+	     ops->read(pdev->bus, pdev->devfn, bar + 4, 4, &val) ||
+	     val != upper_32_bits(bus_addr)))
+		return false;
+
+	return true;
+}
+
+/*
+ * Print the Steering Tag field (bits 31:16 of Vector Control) of every
+ * entry of the endpoint's MSI-X table, whether its vector is allocated or
+ * not and wherever the ST table is, so that a test sees without vfio what
+ * reached the table, and that nothing did where nothing should.  Each
+ * entry reads "msix_st N unavailable" when the table may not be read.
+ */
+static void tph_emu_show_msix_table(struct seq_file *m)
+{
+	bool readable = false;
+	void __iomem *base = NULL;
+	pci_bus_addr_t bus_addr = 0;
+	struct pci_dev *pdev;
+	unsigned int i, nr;
+	unsigned long flags;
+	u32 *ctrl = NULL;
+	u32 table, off;
+	u16 msgctl;
+	int bir;
+
+	pdev = tph_emu_get_pdev();
+	if (!pdev || !pdev->msix_cap) {
+		seq_puts(m, "msix_size 0\n");
+		goto out;
+	}
+
+	if (pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
+				 &msgctl) || msgctl == 0xffff ||
+	    pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE,
+				  &table) || PCI_POSSIBLE_ERROR(table)) {
+		seq_puts(m, "msix_size unknown\n");
+		goto out;
+	}
+	nr = (msgctl & PCI_MSIX_FLAGS_QSIZE) + 1;
+	bir = table & PCI_MSIX_TABLE_BIR;
+	off = table & PCI_MSIX_TABLE_OFFSET;
+	seq_printf(m, "msix_size %u\n", nr);
+
+	/* ioremap() may sleep: map first, check under the lock */
+	if (bir < PCI_STD_NUM_BARS &&
+	    (pci_resource_flags(pdev, bir) & IORESOURCE_MEM) &&
+	    pci_resource_start(pdev, bir) &&
+	    pci_resource_len(pdev, bir) >=
+	    (resource_size_t)off + nr * PCI_MSIX_ENTRY_SIZE) {
+		bus_addr = pci_bus_address(pdev, bir);
+		ctrl = kcalloc(nr, sizeof(*ctrl), GFP_KERNEL);
+		base = ioremap(pci_resource_start(pdev, bir) + off,
+			       nr * PCI_MSIX_ENTRY_SIZE);
+	}
+
+	if (ctrl && base) {
+		raw_spin_lock_irqsave(&emu.lock, flags);
+		readable = tph_emu_msix_readable(pdev, bir, bus_addr);
+		for (i = 0; readable && i < nr; i++)
+			ctrl[i] = readl(base + i * PCI_MSIX_ENTRY_SIZE +
+					PCI_MSIX_ENTRY_VECTOR_CTRL);
+		raw_spin_unlock_irqrestore(&emu.lock, flags);
+	}
+
+	for (i = 0; i < nr; i++) {
+		if (readable)
+			seq_printf(m, "msix_st %u 0x%04x\n", i,
+				   (u32)FIELD_GET(PCI_MSIX_ENTRY_CTRL_ST,
+						  ctrl[i]));
+		else
+			seq_printf(m, "msix_st %u unavailable\n", i);
+	}
+
+	if (base)
+		iounmap(base);
+	kfree(ctrl);
+out:
+	pci_dev_put(pdev);
+}
+
 static int regs_show(struct seq_file *m, void *data)
 {
 	u8 regs[TPH_EMU_REGS_MAX];
@@ -836,7 +980,7 @@ static int regs_show(struct seq_file *m, void *data)
 
 	seq_printf(m, "cap_offset %#x\n", emu.cap);
 	if (!emu.cap)
-		return 0;
+		goto msix;
 
 	raw_spin_lock_irqsave(&emu.lock, flags);
 	memcpy(regs, emu.regs, sizeof(regs));
@@ -869,6 +1013,9 @@ static int regs_show(struct seq_file *m, void *data)
 		break;
 	}
 
+msix:
+	tph_emu_show_msix_table(m);
+
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(regs);
@@ -876,17 +1023,19 @@ DEFINE_SHOW_ATTRIBUTE(regs);
 static int counters_show(struct seq_file *m, void *data)
 {
 	unsigned long flags;
-	u64 reads, writes, flrs, bus_resets;
+	u64 reads, writes, flrs, bus_resets, dropped_writes;
 
 	raw_spin_lock_irqsave(&emu.lock, flags);
 	reads = emu.reads;
 	writes = emu.writes;
 	flrs = emu.flrs;
 	bus_resets = emu.bus_resets;
+	dropped_writes = emu.dropped_writes;
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
 
 	seq_printf(m, "reads %llu\nwrites %llu\nflrs %llu\nbus_resets %llu\n",
 		   reads, writes, flrs, bus_resets);
+	seq_printf(m, "dropped_writes %llu\n", dropped_writes);
 
 	return 0;
 }
@@ -901,11 +1050,51 @@ static ssize_t counters_write(struct file *file, const char __user *buf,
 	emu.writes = 0;
 	emu.flrs = 0;
 	emu.bus_resets = 0;
+	emu.dropped_writes = 0;
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
 
 	return count;
 }
 DEFINE_SHOW_STORE_ATTRIBUTE(counters);
+
+static int unresponsive_show(struct seq_file *m, void *data)
+{
+	unsigned long flags;
+	bool on;
+
+	raw_spin_lock_irqsave(&emu.lock, flags);
+	on = emu.unresponsive;
+	raw_spin_unlock_irqrestore(&emu.lock, flags);
+
+	seq_printf(m, "%d\n", on);
+
+	return 0;
+}
+
+/*
+ * Set under the lock, so that every config access of the capability sees
+ * either the old or the new state for the whole of the access.
+ */
+static ssize_t unresponsive_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	unsigned long flags;
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, count, 10, &val);
+	if (ret)
+		return ret;
+	if (val > 1)
+		return -EINVAL;
+
+	raw_spin_lock_irqsave(&emu.lock, flags);
+	emu.unresponsive = val;
+	raw_spin_unlock_irqrestore(&emu.lock, flags);
+
+	return count;
+}
+DEFINE_SHOW_STORE_ATTRIBUTE(unresponsive);
 
 static u64 tph_emu_accesses(void)
 {
@@ -1152,6 +1341,8 @@ static int __init tph_emu_init(void)
 			    &counters_fops);
 	debugfs_create_file("core_test", 0644, tph_emu_dir, NULL,
 			    &core_test_fops);
+	debugfs_create_file("unresponsive", 0644, tph_emu_dir, NULL,
+			    &unresponsive_fops);
 
 	return 0;
 

@@ -14,6 +14,8 @@ case " $(cat /proc/cmdline) " in
 *) FW=bench ;;
 esac
 export VFIO_TPH_TEST_FW=$FW
+# tph_emu's debugfs, through which the kselftest makes the device unresponsive
+export VFIO_TPH_TEST_EMU=/sys/kernel/debug/tph_emu
 
 emit() { n=$((n + 1)); echo "$1 $n - $2"; }
 
@@ -30,6 +32,10 @@ run() {
 	if ! insmod "$KO" "$@"; then
 		emit "not ok" "$name: insmod tph_emu $*"
 		return
+	fi
+	# PREBIND: a command that leaves state behind before vfio-pci binds
+	if [ -n "${PREBIND:-}" ] && ! $PREBIND; then
+		emit "not ok" "$name: $PREBIND"
 	fi
 	if ! bind_to vfio-pci || { [ -n "$OTHER" ] && ! bind_to vfio-pci "$OTHER"; }; then
 		emit "not ok" "$name: bind $BDF $OTHER to vfio-pci"
@@ -60,24 +66,84 @@ run() {
 		tail -n 20 "$out" | sed 's/^/#   /'
 	fi
 	[ -z "$OTHER" ] || unbind "$OTHER"
+	echo default >"$DEV/reset_method" 2>/dev/null
 	unbind
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
-# resets NAME MODULE-PARAMS...: the resets that reset_keeps_state makes
+# left_on: a previous owner's TPH, enabled with a tag in ST entry 0, on a
+# device none of whose resets are allowed, so that only vfio-pci itself can
+# clear it before the next user (PREBIND for run).
+left_on() {
+	off=$(reg cap_offset)
+	echo >"$DEV/reset_method"
+	setpci -s "$BDF" "$(printf %x $((off + 8))).L=00000101" \
+		"$(printf %x $((off + 12))).W=00a5" &&
+		[ "$(reg ctrl)" = 0x00000101 ]
+}
+
+# host_left_tags: a host driver that used TPH in Interrupt Vector mode with
+# the ST table in the MSI-X table, and left its tags there when it unbound;
+# no reset is allowed afterwards (PREBIND for run).
+host_left_tags() {
+	echo >"$DEV/reset_method"
+	# core_test gives entry i a tag for the (i % online CPUs)-th online
+	# CPU, and firmware has none for CPU 3
+	echo 0 >/sys/devices/system/cpu/cpu3/online
+	bind_to tph_emu && echo "enable iv" >$D/core_test &&
+		echo "batch vm" >$D/core_test && grep -q '^ret 0' $D/core_test
+	_rc=$?
+	echo 1 >/sys/devices/system/cpu/cpu3/online
+	grep -q 'msix_st 1 0x00a1' $D/regs || _rc=1
+	[ $_rc -eq 0 ] || { sed 's/^/#   /' $D/core_test $D/regs; }
+	unbind
+	return $_rc
+}
+
+# dsm_counts: the _DSM counts its evaluations of function 0xF in the log
+# (tph-dsm.asl), and set_st_full_table makes one SET_ST and one GET of the
+# 16-entry table, its entries spread over CPUs 0-2 and both memory types: 6
+# distinct (CPU, memory type) pairs, so 12 evaluations, not 32.
+dsm_counts() {
+	name=$1
+	shift
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	if ! insmod "$KO" "$@" || ! bind_to vfio-pci; then
+		emit "not ok" "$name: set up for the _DSM counts"
+		unbind
+		rmmod tph_emu 2>/dev/null
+		return
+	fi
+	echo 1 >/sys/module/acpi/parameters/aml_debug_output
+	before=$(dmesg | grep -c 'TPHDSM eval')
+	"$TEST" -t set_st_full_table "$BDF" >/tmp/dsm.out 2>&1
+	evals=$(($(dmesg | grep -c 'TPHDSM eval') - before))
+	echo 0 >/sys/module/acpi/parameters/aml_debug_output
+	echo "# $name: set_st_full_table: $evals _DSM evaluations of function 0xF"
+	if grep -q '^# Totals: pass:1 fail:0 ' /tmp/dsm.out && [ "$evals" -eq 12 ]; then
+		emit ok "$name: one _DSM evaluation per distinct CPU and memory type of a batch (12)"
+	else
+		tail -n 20 /tmp/dsm.out | sed 's/^/#   /'
+		emit "not ok" "$name: one _DSM evaluation per distinct CPU and memory type of a batch (12)"
+	fi
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
+# resets NAME MODULE-PARAMS...: the resets that reset_clears_state makes
 # really reach the device.  tph_emu clears the emulated TPH registers on an
 # FLR and on a Secondary Bus Reset and counts both, so the state the test
 # finds kept after each reset is one the kernel restored.  Every open and
 # close of the device resets it too, so the counts of a run of "query" are
-# the baseline: reset_keeps_state must add two FLRs (VFIO_DEVICE_RESET and
+# the baseline: reset_clears_state must add two FLRs (VFIO_DEVICE_RESET and
 # the FLR written to config space) and one bus reset (the hot reset), and
-# report each of the three as kept, none as "not tested".
+# report each of the three as clearing TPH, none as "not tested".
 reset_counts() {
 	echo >/sys/kernel/debug/tph_emu/counters
 	"$TEST" -t "$1" "$BDF" >"/tmp/resets-$1.out" 2>&1
 	if ! grep -q '^# Totals: pass:1 fail:0 ' "/tmp/resets-$1.out" ||
-	   { [ "$1" = reset_keeps_state ] &&
-	     [ "$(grep -cE '(VFIO_DEVICE_RESET|VFIO_DEVICE_PCI_HOT_RESET|FLR through config space): TPH Control .* kept' \
+	   { [ "$1" = reset_clears_state ] &&
+	     [ "$(grep -cE '(VFIO_DEVICE_RESET|VFIO_DEVICE_PCI_HOT_RESET|FLR through config space): TPH Control .* cleared' \
 		  "/tmp/resets-$1.out")" -ne 3 ]; }; then
 		tail -n 20 "/tmp/resets-$1.out" | sed 's/^/#   /'
 		echo "fail"
@@ -98,13 +164,13 @@ resets() {
 		return
 	fi
 	base=$(reset_counts query)
-	got=$(reset_counts reset_keeps_state)
-	echo "# $name: FLRs and bus resets: $base for query, $got for reset_keeps_state"
+	got=$(reset_counts reset_clears_state)
+	echo "# $name: FLRs and bus resets: $base for query, $got for reset_clears_state"
 	set -- $base $got
 	if [ $# -eq 4 ] && [ $(($3 - $1)) -eq 2 ] && [ $(($4 - $2)) -eq 1 ]; then
-		emit ok "$name: reset_keeps_state's resets reach the device (2 FLRs, 1 bus reset)"
+		emit ok "$name: reset_clears_state's resets reach the device (2 FLRs, 1 bus reset)"
 	else
-		emit "not ok" "$name: reset_keeps_state's resets reach the device (2 FLRs, 1 bus reset)"
+		emit "not ok" "$name: reset_clears_state's resets reach the device (2 FLRs, 1 bus reset)"
 	fi
 	unbind
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
@@ -136,22 +202,34 @@ ABSENT=feature_presence,dma_buf_presence
 DMABUF=dma_buf_presence,dma_buf_set_get,dma_buf_invalid,dma_buf_revoke
 # Every test but the dma-buf ones, which need a device that completes TPH
 ALL=$POLICY,set_invalid,st_invalid,st_cpu_affinity,st_firmware_without_tag
-ALL=$ALL,st_msix_needs_vector,get_st,close_disables,reset_keeps_state,config_write_dropped
+ALL=$ALL,st_msix_needs_vector,get_st,close_disables,reset_clears_state,config_write_dropped
+ALL=$ALL,st_before_enable,st_cpu_offline,st_memory_disabled,d3hot,unresponsive,msix_starts_clean
 if grep -q notph /proc/cmdline; then
 	run notph $ABSENT loc=cap st_size=16
 elif [ "$FW" = none ]; then
 	# No _DSM: the features work, but firmware resolves no tag
-	run cap16 feature_presence,query,st_firmware_without_tag loc=cap st_size=16
+	run cap16 feature_presence,query,st_firmware_without_tag,get_st loc=cap st_size=16
 else
 	run cap16 $ALL loc=cap st_size=16
 	resets cap16-resets loc=cap st_size=16
 	resets msix-resets loc=msix st_size=5
-	run cap64-ext $POLICY,get_st,reset_keeps_state loc=cap st_size=64 ext=1 completer=ext
+	run cap64-ext $POLICY,get_st,reset_clears_state loc=cap st_size=64 ext=1 completer=ext
 	run msix $ALL loc=msix st_size=5
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
 	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
 	run iv-only $POLICY loc=cap st_size=4 modes=2
 	run ds-notable feature_presence,query,enable_policy loc=none modes=5
+	# Interrupt Vector mode without an ST table takes device-specific tags
+	run iv-notable feature_presence,query,enable_policy,unresponsive loc=none modes=3
+	# The reserved TPH Completer encoding 2 of the Root Port: not usable
+	run rsvd-completer $ABSENT loc=cap st_size=16 ext=1 completer=rsvd
+	# State that a previous owner left on a device that cannot be reset
+	PREBIND=left_on
+	run left-on query,close_disables loc=cap st_size=16 flr=0
+	PREBIND=host_left_tags
+	run host-left-msix msix_starts_clean,close_disables loc=msix st_size=5 flr=0
+	PREBIND=
+	dsm_counts cap16-dsm loc=cap st_size=16
 	run no-completer $ABSENT loc=cap st_size=16 completer=none
 	run no-cap $ABSENT present=0
 	# The virtio-net device at 02:00.0 as TPH Completer of peer-to-peer

@@ -1,0 +1,70 @@
+#!/bin/sh
+# The locking guard of the vfio-pci TPH features, run in the bench VM as
+# root: tph-stress (tools/tph-stress) for 60 s on an emulated ST table in
+# the TPH capability and on one in the MSI-X table, the latter with
+# enable_unsafe_tph_ds_mode on, then tph-fuzz, 100000 random feature calls
+# with a fixed seed, each checked against the documented errnos and a model
+# of the state.  Their TAP is re-emitted as "ok N - <variant>: <test>".
+# The bench's clean-log check covers KASAN, lockdep and kmemleak.
+. "$(dirname "$0")/lib.sh"
+STRESS=$(command -v tph-stress || echo /opt/bin/tph-stress)
+FUZZ=$(command -v tph-fuzz || echo /opt/bin/tph-fuzz)
+SECONDS_EACH=${TPH_STRESS_SECONDS:-60}
+FUZZ_CALLS=${TPH_FUZZ_CALLS:-100000}
+FUZZ_SEED=${TPH_FUZZ_SEED:-1}
+
+emit() { n=$((n + 1)); echo "$1 $n - $2"; }
+
+# relay NAME OUT: the TAP results of OUT as ours, its comments as comments
+relay() {
+	grep -E '^#' "$2" | head -n 200
+	ran=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*|"not ok "*)
+			ran=$((ran + 1))
+			res=${line%% [0-9]*}
+			rest=${line#"$res" }
+			rest=${rest#* }
+			rest=${rest#- }
+			emit "$res" "$1: $rest"
+			;;
+		esac
+	done <"$2"
+	[ "$ran" -gt 0 ] || { emit "not ok" "$1: produced no results"; tail -n 20 "$2" | diag; }
+}
+
+# one NAME PARAM(Y/N) PROGRAM ARGS... on a fresh tph_emu with MODULE-PARAMS
+# in $EMU
+one() {
+	name=$1 param=$2
+	shift 2
+	if ! emu $EMU; then
+		emit "not ok" "$name: insmod tph_emu $EMU and bind to vfio-pci"
+		return
+	fi
+	echo "$param" >"$PARAM"
+	echo "# $name: tph_emu $EMU, enable_unsafe_tph_ds_mode=$param: $*"
+	"$@" >/tmp/stress-$name.out 2>&1
+	rc=$?
+	relay "$name" /tmp/stress-$name.out
+	[ $rc -eq 0 ] || emit "not ok" "$name: exit status $rc"
+	echo N >"$PARAM"
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
+echo "TAP version 13"
+echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
+for b in "$STRESS" "$FUZZ"; do
+	[ -x "$b" ] || { emit "not ok" "$b present"; echo "1..$n"; exit 1; }
+done
+FW=bench
+grep -q 'bench.variant=nodsm' /proc/cmdline && FW=none
+EMU="loc=cap st_size=16"
+one stress-cap N "$STRESS" --seconds "$SECONDS_EACH" "$BDF"
+EMU="loc=msix st_size=5"
+one stress-msix Y "$STRESS" --seconds "$SECONDS_EACH" "$BDF"
+EMU="loc=cap st_size=16"
+one fuzz-cap N "$FUZZ" --seed "$FUZZ_SEED" --calls "$FUZZ_CALLS" --fw "$FW" "$BDF"
+echo "1..$n"
