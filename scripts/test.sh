@@ -40,7 +40,7 @@ if "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 		"$ROOT/scripts/bench.sh" --bin "$BIN" "$@" 2>&1 | tee "$LOGS/test-bench-$name.log"
 		tally "$LOGS/test-bench-$name.log"
 	}
-	bench dsm --variant dsm --timeout 2400 lspci core vfio example
+	bench dsm --variant dsm --timeout 2400 lspci core vfio example stress
 	bench nodsm --variant nodsm --timeout 900 core vfio
 	bench notph --variant dsm --name notph-vfio --timeout 600 --cmdline pci=notph vfio
 	bench noiommu --variant dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example

@@ -106,6 +106,10 @@ static char *ep_completer = "none";
 module_param(ep_completer, charp, 0444);
 MODULE_PARM_DESC(ep_completer, "The endpoint's own TPH Completer Supported, for peer-to-peer TPH to its memory: none, tph, ext or rsvd (the reserved encoding 10b) (default: none)");
 
+static bool no_reset;
+module_param(no_reset, bool, 0444);
+MODULE_PARM_DESC(no_reset, "Leave the endpoint no way to be reset: no reset method, and no bus reset (PCI_DEV_FLAGS_NO_BUS_RESET), as for a device that shares its bus or has a reset quirk, so that state survives from one owner to the next (default: false)");
+
 static bool flr = true;
 module_param(flr, bool, 0444);
 MODULE_PARM_DESC(flr, "Advertise Function Level Reset on the endpoint; an FLR clears the TPH registers (default: true)");
@@ -757,6 +761,11 @@ static int tph_emu_install(void)
 	if (pdev->tph_cap != emu.cap)
 		pci_warn(pdev, "PCI core found TPH at %#x, expected %#x\n",
 			 pdev->tph_cap, emu.cap);
+	/* Set up anew by the rescan; nothing is bound to the device yet */
+	if (no_reset) {
+		pdev->reset_methods[0] = 0;
+		pdev->dev_flags |= PCI_DEV_FLAGS_NO_BUS_RESET;
+	}
 	if (present)
 		pci_info(pdev, "TPH Requester capability emulated at %#x (%u bytes): modes=%#x ext=%d loc=%s st_size=%u; Root Port completer=%s\n",
 			 emu.cap, emu.cap_len, modes, ext, loc, st_size,

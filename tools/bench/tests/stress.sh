@@ -62,9 +62,9 @@ done
 FW=bench
 grep -q 'bench.variant=nodsm' /proc/cmdline && FW=none
 EMU="loc=cap st_size=16"
-one stress-cap N "$STRESS" --seconds "$SECONDS_EACH" "$BDF"
+one stress-cap N "$STRESS" --fw "$FW" --seconds "$SECONDS_EACH" "$BDF"
 EMU="loc=msix st_size=5"
-one stress-msix Y "$STRESS" --seconds "$SECONDS_EACH" "$BDF"
+one stress-msix Y "$STRESS" --fw "$FW" --seconds "$SECONDS_EACH" "$BDF"
 EMU="loc=cap st_size=16"
 one fuzz-cap N "$FUZZ" --seed "$FUZZ_SEED" --calls "$FUZZ_CALLS" --fw "$FW" "$BDF"
 echo "1..$n"

@@ -66,27 +66,24 @@ run() {
 		tail -n 20 "$out" | sed 's/^/#   /'
 	fi
 	[ -z "$OTHER" ] || unbind "$OTHER"
-	echo default >"$DEV/reset_method" 2>/dev/null
 	unbind
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
 # left_on: a previous owner's TPH, enabled with a tag in ST entry 0, on a
-# device none of whose resets are allowed, so that only vfio-pci itself can
-# clear it before the next user (PREBIND for run).
+# device that tph_emu's no_reset=1 leaves without any reset, so that only
+# vfio-pci itself can clear it before the next user (PREBIND for run).
 left_on() {
 	off=$(reg cap_offset)
-	echo >"$DEV/reset_method"
 	setpci -s "$BDF" "$(printf %x $((off + 8))).L=00000101" \
 		"$(printf %x $((off + 12))).W=00a5" &&
 		[ "$(reg ctrl)" = 0x00000101 ]
 }
 
 # host_left_tags: a host driver that used TPH in Interrupt Vector mode with
-# the ST table in the MSI-X table, and left its tags there when it unbound;
-# no reset is allowed afterwards (PREBIND for run).
+# the ST table in the MSI-X table, and left its tags there when it unbound,
+# on a device without any reset (no_reset=1; PREBIND for run).
 host_left_tags() {
-	echo >"$DEV/reset_method"
 	# core_test gives entry i a tag for the (i % online CPUs)-th online
 	# CPU, and firmware has none for CPU 3
 	echo 0 >/sys/devices/system/cpu/cpu3/online
@@ -225,9 +222,9 @@ else
 	run rsvd-completer $ABSENT loc=cap st_size=16 ext=1 completer=rsvd
 	# State that a previous owner left on a device that cannot be reset
 	PREBIND=left_on
-	run left-on query,close_disables loc=cap st_size=16 flr=0
+	run left-on query,close_disables loc=cap st_size=16 no_reset=1
 	PREBIND=host_left_tags
-	run host-left-msix msix_starts_clean,close_disables loc=msix st_size=5 flr=0
+	run host-left-msix msix_starts_clean,close_disables loc=msix st_size=5 no_reset=1
 	PREBIND=
 	dsm_counts cap16-dsm loc=cap st_size=16
 	run no-completer $ABSENT loc=cap st_size=16 completer=none
