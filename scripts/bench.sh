@@ -130,6 +130,9 @@ fi
 # The test dma-buf importer is built next to it
 imp=$(dirname "$TPH_EMU_KO")/tph_importer.ko
 [ ! -f "$imp" ] || add /lib/modules/tph_importer.ko "$imp"
+# and so is the test vfio-pci variant driver
+vko=$(dirname "$TPH_EMU_KO")/tph_variant.ko
+[ ! -f "$vko" ] || add /lib/modules/tph_variant.ko "$vko"
 for f in "$BENCH"/tests/*.sh ${XTESTS:+"$XTESTS"/*.sh}; do
 	[ -f "$f" ] && add "/tests/$(basename "$f")" "$f"
 done

@@ -4,9 +4,13 @@
 # "ok N - <variant>: <test>".  Runs in the bench VM as root.
 . "$(dirname "$0")/lib.sh"
 IMPORTER_KO=$(dirname "$KO")/tph_importer.ko
+VARIANT_KO=$(dirname "$KO")/tph_variant.ko
 TEST=$(command -v vfio_pci_tph_test || echo /opt/bin/vfio_pci_tph_test)
 # A second device bound to vfio-pci for the run, passed as a second BDF
 OTHER=
+# The driver that run binds the device under test to: vfio-pci, or
+# tph_variant, a variant driver of it (see variant)
+DRIVER=vfio-pci
 
 # What firmware reports: the bench _DSM, or none without the SSDT.
 case " $(cat /proc/cmdline) " in
@@ -33,17 +37,17 @@ run() {
 		emit "not ok" "$name: insmod tph_emu $*"
 		return
 	fi
-	# PREBIND: a command that leaves state behind before vfio-pci binds
+	# PREBIND: a command that leaves state behind before $DRIVER binds
 	if [ -n "${PREBIND:-}" ] && ! $PREBIND; then
 		emit "not ok" "$name: $PREBIND"
 	fi
-	if ! bind_to vfio-pci || { [ -n "$OTHER" ] && ! bind_to vfio-pci "$OTHER"; }; then
-		emit "not ok" "$name: bind $BDF $OTHER to vfio-pci"
+	if ! bind_to "$DRIVER" || { [ -n "$OTHER" ] && ! bind_to vfio-pci "$OTHER"; }; then
+		emit "not ok" "$name: bind $BDF to $DRIVER${OTHER:+, $OTHER to vfio-pci}"
 		unbind
 		rmmod tph_emu
 		return
 	fi
-	echo "# variant $name: tph_emu $*; tests: $tests${OTHER:+; second device $OTHER}"
+	echo "# variant $name: tph_emu $*; tests: $tests; driver $DRIVER${OTHER:+; second device $OTHER}"
 	out=/tmp/vfio-$name.tap
 	# shellcheck disable=SC2086
 	"$TEST" $filter "$BDF" $OTHER >"$out" 2>&1
@@ -173,6 +177,30 @@ resets() {
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
+# variant NAME TESTS MODULE-PARAMS...: run, with the device bound to
+# tph_variant instead of vfio-pci.  That variant driver's get_dmabuf_phys()
+# wraps vfio_pci_core_get_dmabuf_phys() rather than being it, and counts its
+# calls in debugfs: the dma-bufs of the run must have come through it, and
+# still carry the dma-buf TPH feature.
+variant() {
+	case ",${only:-$1}," in *",$1,"*) ;; *) return 0 ;; esac
+	if ! insmod "$VARIANT_KO"; then
+		emit "not ok" "$1: insmod tph_variant"
+		return
+	fi
+	DRIVER=tph_variant
+	run "$@"
+	DRIVER=vfio-pci
+	calls=$(cat /sys/kernel/debug/tph_variant/get_dmabuf_phys 2>/dev/null)
+	echo "# $1: $calls calls of tph_variant's get_dmabuf_phys()"
+	if [ "${calls:-0}" -gt 0 ] 2>/dev/null; then
+		emit ok "$1: the dma-bufs came through tph_variant's get_dmabuf_phys()"
+	else
+		emit "not ok" "$1: the dma-bufs came through tph_variant's get_dmabuf_phys()"
+	fi
+	rmmod tph_variant || emit "not ok" "$1: rmmod tph_variant"
+}
+
 echo "TAP version 13"
 # The test dma-buf importer: the kselftest attaches it to the dma-bufs it
 # exports and checks what it reads through dma_buf_get_pci_tph()
@@ -237,6 +265,8 @@ else
 	run p2p-ext $DMABUF,dma_buf_other_device present=0 ep_completer=ext bdf=$BDF
 	run p2p-tph $DMABUF,dma_buf_other_device present=0 ep_completer=tph bdf=$BDF
 	OTHER=
+	# The same device as p2p-ext under a variant driver of vfio-pci
+	variant p2p-variant dma_buf_presence,dma_buf_set_get present=0 ep_completer=ext bdf=$BDF
 	run p2p-none dma_buf_presence present=0 bdf=$BDF
 	use_device 0000:01:00.0
 fi
