@@ -282,6 +282,9 @@ int main(int argc, char **argv)
 					    below(&rng, calls - i) < 2 * (budget - resolved));
 		if (i % CHECK_EVERY == CHECK_EVERY - 1)
 			check_hw("periodic check");
+		if (i % 10000 == 9999)
+			printf("# %lu calls in %.0f s, %lu resolving tags\n",
+			       i + 1, now() - t0, resolved);
 	}
 	return model_finish(calls, now() - t0, resolved);
 }
