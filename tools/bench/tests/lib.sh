@@ -82,3 +82,37 @@ finish_paused() {
 
 reg() { awk -v k="$1" '$1 == k { print $2 }' $D/regs; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' $D/counters; }
+
+# emit RESULT TEXT: one more TAP result, numbered from $n
+emit() { n=$((n + 1)); echo "$1 $n - $2"; }
+
+# relay NAME FILE: the TAP results in FILE as ours, "ok N - NAME: test";
+# sets RELAYED to how many there were
+relay() {
+	RELAYED=0
+	while IFS= read -r _line; do
+		case "$_line" in
+		"ok "*|"not ok "*)
+			RELAYED=$((RELAYED + 1))
+			_res=${_line%% [0-9]*}
+			_rest=${_line#"$_res" }
+			_rest=${_rest#* }
+			_rest=${_rest#- }
+			emit "$_res" "$1: $_rest"
+			;;
+		esac
+	done <"$2"
+}
+
+# emu_bound NAME MODULE-PARAMS...: a fresh tph_emu with MODULE-PARAMS and
+# the device bound to vfio-pci; if that fails, a failed result for NAME
+emu_bound() {
+	_name=$1
+	shift
+	if ! insmod "$KO" "$@" || ! bind_to vfio-pci; then
+		emit "not ok" "$_name: insmod tph_emu $* and bind to vfio-pci"
+		unbind
+		rmmod tph_emu 2>/dev/null
+		return 1
+	fi
+}

@@ -13,25 +13,11 @@ SECONDS_EACH=${TPH_STRESS_SECONDS:-60}
 FUZZ_CALLS=${TPH_FUZZ_CALLS:-100000}
 FUZZ_SEED=${TPH_FUZZ_SEED:-1}
 
-emit() { n=$((n + 1)); echo "$1 $n - $2"; }
-
-# relay NAME OUT: the TAP results of OUT as ours, its comments as comments
-relay() {
+# report NAME OUT: OUT's comments as comments, its results as ours
+report() {
 	grep -E '^#' "$2" | head -n 200
-	ran=0
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*|"not ok "*)
-			ran=$((ran + 1))
-			res=${line%% [0-9]*}
-			rest=${line#"$res" }
-			rest=${rest#* }
-			rest=${rest#- }
-			emit "$res" "$1: $rest"
-			;;
-		esac
-	done <"$2"
-	[ "$ran" -gt 0 ] || { emit "not ok" "$1: produced no results"; tail -n 20 "$2" | diag; }
+	relay "$1" "$2"
+	[ "$RELAYED" -gt 0 ] || { emit "not ok" "$1: produced no results"; tail -n 20 "$2" | diag; }
 }
 
 # one NAME PARAM(Y/N) PROGRAM ARGS... on a fresh tph_emu with MODULE-PARAMS
@@ -39,15 +25,15 @@ relay() {
 one() {
 	name=$1 param=$2
 	shift 2
-	if ! emu $EMU; then
-		emit "not ok" "$name: insmod tph_emu $EMU and bind to vfio-pci"
-		return
-	fi
+	unbind
+	rmmod tph_emu 2>/dev/null
+	# shellcheck disable=SC2086
+	emu_bound "$name" $EMU || return
 	echo "$param" >"$PARAM"
 	echo "# $name: tph_emu $EMU, enable_unsafe_tph_ds_mode=$param: $*"
 	"$@" >/tmp/stress-$name.out 2>&1
 	rc=$?
-	relay "$name" /tmp/stress-$name.out
+	report "$name" /tmp/stress-$name.out
 	[ $rc -eq 0 ] || emit "not ok" "$name: exit status $rc"
 	echo N >"$PARAM"
 	unbind

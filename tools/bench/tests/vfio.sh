@@ -21,7 +21,6 @@ export VFIO_TPH_TEST_FW=$FW
 # tph_emu's debugfs, through which the kselftest makes the device unresponsive
 export VFIO_TPH_TEST_EMU=/sys/kernel/debug/tph_emu
 
-emit() { n=$((n + 1)); echo "$1 $n - $2"; }
 
 # run VARIANT TESTS MODULE-PARAMS...: TESTS is "all" or a comma-separated
 # list of kselftest test names.  bench.vfio=VARIANT[,VARIANT...] on the
@@ -53,19 +52,8 @@ run() {
 	"$TEST" $filter "$BDF" $OTHER >"$out" 2>&1
 	rc=$?
 	grep -vE '^(ok|not ok) ' "$out" | sed 's/^#* */# /' | grep -v '^# *$' | head -n 300
-	ran=0
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*|"not ok "*)
-			ran=$((ran + 1))
-			res=${line%% [0-9]*}
-			rest=${line#"$res" }
-			rest=${rest#* }
-			emit "$res" "$name: $rest"
-			;;
-		esac
-	done <"$out"
-	if [ "$ran" -eq 0 ] || ! grep -q '^# Totals:' "$out"; then
+	relay "$name" "$out"
+	if [ "$RELAYED" -eq 0 ] || ! grep -q '^# Totals:' "$out"; then
 		emit "not ok" "$name: the kselftest did not run to its end (rc $rc)"
 		tail -n 20 "$out" | sed 's/^/#   /'
 	fi
@@ -109,12 +97,7 @@ dsm_counts() {
 	name=$1
 	shift
 	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	if ! insmod "$KO" "$@" || ! bind_to vfio-pci; then
-		emit "not ok" "$name: set up for the _DSM counts"
-		unbind
-		rmmod tph_emu 2>/dev/null
-		return
-	fi
+	emu_bound "$name" "$@" || return
 	echo 1 >/sys/module/acpi/parameters/aml_debug_output
 	before=$(dmesg | grep -c 'TPHDSM eval')
 	"$TEST" -t set_st_full_table "$BDF" >/tmp/dsm.out 2>&1
@@ -158,12 +141,7 @@ resets() {
 	name=$1
 	shift
 	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	if ! insmod "$KO" "$@" || ! bind_to vfio-pci; then
-		emit "not ok" "$name: set up for the reset counts"
-		unbind
-		rmmod tph_emu 2>/dev/null
-		return
-	fi
+	emu_bound "$name" "$@" || return
 	base=$(reset_counts query)
 	got=$(reset_counts reset_clears_state)
 	echo "# $name: FLRs and bus resets: $base for query, $got for reset_clears_state"
