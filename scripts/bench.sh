@@ -259,7 +259,9 @@ block() {
 
 for set in "${sets[@]}"; do
 	plan='' planline='' count=0 bad=0 bail='' numbad='' setskip=''
-	if ! tr -d '\r' <"$TAPSRC" | grep -qx "=== bench: begin set $set ==="; then
+	# Not grep -q: under pipefail its early exit can kill tr with SIGPIPE,
+	# which failed a set whose marker was there
+	if ! tr -d '\r' <"$TAPSRC" | grep -cx "=== bench: begin set $set ===" >/dev/null; then
 		point fail "$set: never started (no begin marker in $TAPSRC)"
 		continue
 	fi
