@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# bench.sh [OPTION]... SET...: boot the bench kernel in QEMU (q35, intel-iommu,
-# an e1000e behind a PCIe root port), run the guest test sets
-# tools/bench/tests/SET.sh and report them as TAP, each line prefixed with the
-# variant.  The last line is "bench: N passed, N failed" (", N skipped" when
-# any were); the exit status is 1 if anything failed.
+# bench.sh [OPTION]... SET...: boot the bench kernel in QEMU (x86_64: q35 with
+# intel-iommu; arm64: virt with SMMUv3 and GICv3; both with an e1000e behind
+# a PCIe root port), run the guest test sets tools/bench/tests/SET.sh and
+# report them as TAP, each line prefixed with the variant.  The last line is
+# "bench: N passed, N failed" (", N skipped" when any were); the exit status
+# is 1 if anything failed.
 #
-#   --kernel BZIMAGE  kernel to boot (default $CACHE/build/x86_64/.../bzImage)
-#   --variant V       dsm: with the TPH _DSM SSDT (default); nodsm: without it
+#   --arch A          x86_64 (default) or arm64
+#   --kernel IMAGE    kernel to boot (default the bench build of --arch)
+#   --variant V       x86_64: dsm, with the TPH _DSM SSDT (default); nodsm,
+#                     without it.  arm64: dsm, UEFI and ACPI, with the
+#                     machine's DSDT, MADT and PPTT upgraded through the
+#                     initrd: the _DSM and processor UIDs 0x10-0x13
+#                     (default); dt, a device-tree boot, without ACPI
 #   --cmdline EXTRA   append EXTRA to the kernel command line
 #   --timeout SEC     wall-clock limit for the guest (default 900)
 #   --bin DIR         every file in DIR goes to /opt/bin (or $BENCH_BIN)
@@ -29,7 +35,8 @@ usage() {
 	exit 2
 }
 
-KERNEL=$CACHE/build/x86_64/arch/x86/boot/bzImage
+ARCH=x86_64
+KERNEL=
 VARIANT=dsm
 EXTRA=
 TIMEOUT=900
@@ -39,6 +46,7 @@ NAME=
 sets=()
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--arch) ARCH=${2:?}; shift ;;
 	--kernel) KERNEL=${2:?}; shift ;;
 	--variant) VARIANT=${2:?}; shift ;;
 	--cmdline) EXTRA=${2?}; shift ;;
@@ -54,7 +62,19 @@ while [ $# -gt 0 ]; do
 done
 
 [ ${#sets[@]} -gt 0 ] || usage
-case "$VARIANT" in dsm|nodsm) ;; *) die "--variant must be dsm or nodsm" ;; esac
+case "$ARCH:$VARIANT" in
+x86_64:dsm|x86_64:nodsm)
+	KERNEL=${KERNEL:-$CACHE/build/x86_64/arch/x86/boot/bzImage}
+	QEMU=qemu-system-x86_64 ;;
+arm64:dsm|arm64:dt)
+	KERNEL=${KERNEL:-$CACHE/build/arm64-bench/arch/arm64/boot/Image}
+	QEMU=qemu-system-aarch64
+	UEFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+	[ -f "$UEFI" ] || die "no $UEFI (qemu-efi-aarch64, see scripts/deps.sh)" ;;
+x86_64:*) die "--variant must be dsm or nodsm for x86_64" ;;
+arm64:*) die "--variant must be dsm or dt for arm64" ;;
+*) die "--arch must be x86_64 or arm64" ;;
+esac
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout takes whole seconds"
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL"
 [ -z "$BIN" ] || [ -d "$BIN" ] || die "--bin $BIN is not a directory"
@@ -65,14 +85,18 @@ for s in "${sets[@]}"; do
 	[ -z "${seen[$s]:-}" ] || die "set $s given twice"
 	seen[$s]=1
 done
-for t in qemu-system-x86_64 iasl cpio flock timeout; do
+for t in $QEMU iasl cpio flock timeout; do
 	command -v $t >/dev/null || die "$t not found (see scripts/deps.sh)"
 done
 
 BENCH=$ROOT/tools/bench
 WORK=$CACHE/bench
 LOGDIR=$CACHE/logs/bench
-TPH_EMU_KO=${TPH_EMU_KO:-$ROOT/tools/tph-emu/tph_emu.ko}
+if [ "$ARCH" = arm64 ]; then
+	TPH_EMU_KO=${TPH_EMU_KO:-$WORK/arm64/tph-emu/tph_emu.ko}
+else
+	TPH_EMU_KO=${TPH_EMU_KO:-$ROOT/tools/tph-emu/tph_emu.ko}
+fi
 mkdir -p "$WORK" "$LOGDIR"
 
 # Serialize builds of the shared firmware and initramfs between runs.
@@ -87,8 +111,8 @@ up_to_date() {
 
 # The SSDT.  Never iasl -q: this iasl then writes a table signed "XXXX".
 AML=$WORK/tph-dsm.aml
-stamp=$(cat "$BENCH/tph-dsm.asl" <(iasl -v 2>&1) | sha256sum)
-if ! up_to_date "$AML" "$stamp"; then
+stamp=$(cat "$BENCH/tph-dsm.asl" "$BENCH/tph-dsm-body.asl" <(iasl -v 2>&1) | sha256sum)
+if [ "$ARCH" = x86_64 ] && ! up_to_date "$AML" "$stamp"; then
 	msg "compiling $BENCH/tph-dsm.asl"
 	tmp=$(mktemp -d "$WORK/iasl.XXXXXX")
 	if ! iasl -p "$tmp/tph-dsm" "$BENCH/tph-dsm.asl" >"$tmp/iasl.log" 2>&1 ||
@@ -115,13 +139,18 @@ add_libs() {
 }
 
 add /init "$BENCH/init"
-add /bin/busybox "$(command -v busybox)"
-for t in lspci setpci; do
-	p=$(command -v $t) || die "$t not found (pciutils)"
-	add "/usr/bin/$t" "$p"
-	add_libs "$p"
-done
-add /usr/share/misc/pci.ids /usr/share/misc/pci.ids
+if [ "$ARCH" = arm64 ]; then
+	# No pciutils: the host's are x86_64, and the arm64 sets need none
+	add /bin/busybox "$(arm64_pkg busybox-static)/bin/busybox"
+else
+	add /bin/busybox "$(command -v busybox)"
+	for t in lspci setpci; do
+		p=$(command -v $t) || die "$t not found (pciutils)"
+		add "/usr/bin/$t" "$p"
+		add_libs "$p"
+	done
+	add /usr/share/misc/pci.ids /usr/share/misc/pci.ids
+fi
 if [ -f "$TPH_EMU_KO" ]; then
 	add /lib/modules/tph_emu.ko "$TPH_EMU_KO"
 else
@@ -154,6 +183,7 @@ manifest=$(for d in "${order[@]}"; do
 done)
 
 INITRD=$WORK/initramfs.cpio
+[ "$ARCH" = x86_64 ] || INITRD=$WORK/initramfs-$ARCH.cpio
 stamp=$(sha256sum <<<"$manifest")
 if ! up_to_date "$INITRD" "$stamp"; then
 	msg "building $INITRD"
@@ -165,10 +195,12 @@ if ! up_to_date "$INITRD" "$stamp"; then
 		mkdir -p "$stage$(dirname "$d")"
 		cp -L --preserve=mode "${pick[$d]}" "$stage$d" || die "cannot copy ${pick[$d]}"
 	done
-	# busybox applets, except where a real tool sits at that path.
+	# busybox applets, except where a real tool sits at that path.  The
+	# host's busybox lists them for the arm64 one: both are bookworm's
+	# busybox-static, of one version and configuration.
 	while read -r a; do
 		[ -e "$stage/$a" ] || [ -L "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
-	done < <("$stage/bin/busybox" --list-full)
+	done < <(busybox --list-full)
 	chmod 755 "$stage/init" "$stage"/tests/*.sh 2>/dev/null
 	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --reproducible --quiet) >"$INITRD.tmp" ||
@@ -177,28 +209,18 @@ if ! up_to_date "$INITRD" "$stamp"; then
 	echo "$manifest" >"$INITRD.manifest"
 	echo "$stamp" >"$INITRD.stamp"
 fi
-# This run's own copies, so that a concurrent rebuild of the firmware, the
-# initramfs or the kernel (make writes the bzImage in place) cannot change
-# them under it.
-RUNAML=$WORK/run-$$.aml RUNRD=$WORK/run-$$.cpio RUNK=$WORK/run-$$.bzImage
-trap 'rm -f "$RUNAML" "$RUNRD" "$RUNK"' EXIT
-{ ln -f "$AML" "$RUNAML" && ln -f "$INITRD" "$RUNRD" && cp "$KERNEL" "$RUNK"; } ||
-	die "cannot copy the boot files to $WORK"
-flock -u 9
-
-# Boot.
+LABEL=$VARIANT
+[ "$ARCH" = x86_64 ] || LABEL=$ARCH-$VARIANT
 list=$(IFS=,; echo "${sets[*]}")
 # No commas in file names: QEMU's "-serial file:" cannot escape them.
-name=${NAME:-$VARIANT-$(IFS=+; echo "${sets[*]}")}
+name=${NAME:-$LABEL-$(IFS=+; echo "${sets[*]}")}
 [[ $name =~ ^[A-Za-z0-9_.+-]+$ ]] || die "--name $name: letters, digits and _.+- only"
 LOG=$LOGDIR/$name.log
 TAP=$LOGDIR/$name.tap
-rm -f "$LOG" "$TAP"
-cmdline="console=ttyS0 intel_iommu=on panic=-1 printk.time=1 log_buf_len=4M"
-cmdline+=" bench.variant=$VARIANT bench.tests=$list${EXTRA:+ $EXTRA}"
-# la57=off: with 5-level paging, TCG and KASAN, this kernel reports a KASAN
-# wild-memory-access in handle_edge_irq() during identify_cpu(), before any
-# PCI code runs, and the report turns lockdep off for the whole run.
+
+# machine TAPFILE RD CMDLINE: the QEMU command line in qemu[], the second
+# serial port (the TAP channel) writing to TAPFILE.
+#
 # romfile=: no iPXE option ROM, which only delays the boot.
 # The virtio-net device at 02:00.0, which no driver claims, is the TPH
 # Completer for the dma-buf tests: QEMU's e1000e has a version 1 PCI Express
@@ -209,20 +231,93 @@ cmdline+=" bench.variant=$VARIANT bench.tests=$list${EXTRA:+ $EXTRA}"
 # which waits for that bit on ports faster than 5 GT/s, fails every bus
 # reset with -ENOTTY after "Data Link Layer Link Active not set".  At 5 GT/s
 # it waits the fixed delay and polls the device, as for older hardware.
+# x86_64, la57=off: with 5-level paging, TCG and KASAN, this kernel reports a
+# KASAN wild-memory-access in handle_edge_irq() during identify_cpu(),
+# before any PCI code runs, and the report turns lockdep off for the whole
+# run.
+# arm64: the virt machine has one PL011, so the TAP channel is a PCI 16550
+# (pci-serial) on the root bus, the guest's ttyS0.  pauth-impdef=on: QEMU's
+# own pointer-authentication hash instead of QARMA, which is slow under TCG.
 # shellcheck disable=SC2054 # commas inside QEMU options
-qemu=(qemu-system-x86_64 -machine q35 -cpu max,la57=off -smp 4 -m 2G
-	-nographic -no-reboot -monitor none
-	-serial stdio -serial "file:$TAP"
-	-device intel-iommu,intremap=off
-	-device pcie-root-port,id=rp1,chassis=1,slot=1,x-speed=5
-	-device e1000e,bus=rp1,netdev=n0,romfile= -netdev user,id=n0,restrict=on
-	-device pcie-root-port,id=rp2,chassis=2,slot=2,x-speed=5
-	-device virtio-net-pci,bus=rp2,netdev=n1,disable-legacy=on,romfile=
-	-netdev user,id=n1,restrict=on
-	-kernel "$RUNK" -initrd "$RUNRD" -append "$cmdline")
-[ "$VARIANT" = dsm ] && qemu+=(-acpitable "file=${RUNAML//,/,,}")
+machine() {
+	local tapfile=$1 rd=$2 cmd=$3
+	local devs=(
+		-device pcie-root-port,id=rp1,chassis=1,slot=1,x-speed=5
+		-device e1000e,bus=rp1,netdev=n0,romfile= -netdev user,id=n0,restrict=on
+		-device pcie-root-port,id=rp2,chassis=2,slot=2,x-speed=5
+		-device virtio-net-pci,bus=rp2,netdev=n1,disable-legacy=on,romfile=
+		-netdev user,id=n1,restrict=on
+	)
+	if [ "$ARCH" = x86_64 ]; then
+		qemu=(qemu-system-x86_64 -machine q35 -cpu max,la57=off -smp 4 -m 2G
+			-nographic -no-reboot -monitor none
+			-serial stdio -serial "file:$tapfile"
+			-device intel-iommu,intremap=off "${devs[@]}"
+			-kernel "$RUNK" -initrd "$rd"
+			-append "console=ttyS0 intel_iommu=on $cmd")
+		[ "$VARIANT" = dsm ] && qemu+=(-acpitable "file=${RUNAML//,/,,}")
+	else
+		qemu=(qemu-system-aarch64 -machine virt,iommu=smmuv3,gic-version=3
+			-cpu max,pauth-impdef=on -smp 4 -m 2G
+			-display none -no-reboot -monitor none -serial stdio
+			"${devs[@]}"
+			-chardev "file,id=tap,path=$tapfile" -device pci-serial,chardev=tap
+			-kernel "$RUNK" -initrd "$rd"
+			-append "console=ttyAMA0 bench.tap=ttyS0 $cmd")
+		[ "$VARIANT" = dsm ] && qemu+=(-bios "$UEFI")
+	fi
+	return 0
+}
 
-msg "booting $VARIANT: sets ${sets[*]}, timeout ${TIMEOUT}s, log $LOG"
+# This run's own copies, so that a concurrent rebuild of the firmware, the
+# initramfs or the kernel (make writes the bzImage in place) cannot change
+# them under it.
+RUNAML=$WORK/run-$$.aml RUNRD=$WORK/run-$$.cpio RUNK=$WORK/run-$$.kernel
+trap 'rm -f "$RUNAML" "$RUNRD" "$RUNK"' EXIT
+{ { [ "$ARCH" != x86_64 ] || ln -f "$AML" "$RUNAML"; } && cp "$KERNEL" "$RUNK"; } ||
+	die "cannot copy the boot files to $WORK"
+
+# arm64 firmware: QEMU's own DSDT, MADT and PPTT, read in a first boot of
+# this machine, upgraded by tools/bench/acpi-upgrade.py and put in front of
+# the initramfs, where the kernel finds them (ACPI_TABLE_UPGRADE).
+if [ "$ARCH" = arm64 ] && [ "$VARIANT" = dsm ]; then
+	UPG=$WORK/arm64/acpi-upgrade.cpio
+	machine /dev/null "$INITRD" ""
+	stamp=$(cat <(printf '%s\n' "${qemu[@]}" | grep -v "^$WORK/") \
+		<("$QEMU" --version) "$UEFI" "$BENCH/acpi-upgrade.py" \
+		"$BENCH/tph-dsm-body.asl" <(iasl -v 2>&1) | sha256sum)
+	if ! up_to_date "$UPG" "$stamp"; then
+		msg "reading the arm64 machine's ACPI tables (one short boot)"
+		dump=$WORK/arm64/acpi
+		rm -rf "$dump"
+		mkdir -p "$dump"
+		machine /dev/null "$INITRD" "panic=-1 bench.dump=acpi"
+		timeout -k 10 300 "${qemu[@]}" </dev/null >"$dump/console.log" 2>&1
+		for t in DSDT APIC PPTT; do
+			tr -d '\r' <"$dump/console.log" |
+				awk -v b="=== bench: begin table $t ===" -v e="=== bench: end table $t ===" \
+					'$0 == e { p = 0 } p; $0 == b { p = 1 }' | base64 -d >"$dump/$t.dat" ||
+				die "no $t table in $dump/console.log"
+		done
+		python3 "$BENCH/acpi-upgrade.py" "$dump" "$BENCH" >"$dump/upgrade.log" 2>&1 ||
+			{ cat "$dump/upgrade.log" >&2; die "acpi-upgrade.py failed"; }
+		(cd "$dump/initrd" && find kernel | LC_ALL=C sort |
+			cpio -o -H newc -R 0:0 --reproducible --quiet) >"$UPG.tmp" ||
+			die "cpio failed"
+		mv "$UPG.tmp" "$UPG"
+		echo "$stamp" >"$UPG.stamp"
+	fi
+	cat "$UPG" "$INITRD" >"$RUNRD" || die "cannot write $RUNRD"
+else
+	ln -f "$INITRD" "$RUNRD" || die "cannot copy the boot files to $WORK"
+fi
+flock -u 9
+
+# Boot.
+rm -f "$LOG" "$TAP"
+machine "$TAP" "$RUNRD" "panic=-1 printk.time=1 log_buf_len=4M bench.variant=$VARIANT bench.tests=$list${EXTRA:+ $EXTRA}"
+
+msg "booting $LABEL: sets ${sets[*]}, timeout ${TIMEOUT}s, log $LOG"
 t0=$(date +%s.%N)
 timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOG" 2>&1
 qrc=$?
@@ -232,7 +327,7 @@ touch "$TAP"
 
 # Report.
 pass=0 fail=0 skip=0 n=0
-out() { echo "$VARIANT: $*"; }
+out() { echo "$LABEL: $*"; }
 point() {
 	local res=$1 desc=$2
 	n=$((n + 1))
@@ -243,12 +338,12 @@ point() {
 	esac
 	out "$res $n - $desc"
 }
-diag() { sed "s/^/$VARIANT: #   /"; }
+diag() { sed "s/^/$LABEL: #   /"; }
 
 # The TAP channel; if the guest had no second serial port, the console.
 TAPSRC=$TAP
 grep -q '=== bench: begin set ' "$TAP" ||
-	{ grep -q '=== bench: no /dev/ttyS1' "$LOG" && TAPSRC=$LOG; }
+	{ grep -q '=== bench: no /dev/tty' "$LOG" && TAPSRC=$LOG; }
 
 # block SET: the lines the set printed, without the markers.
 block() {
@@ -333,13 +428,31 @@ fi
 klog=$(grep -vE '^[A-Za-z0-9_-]+\| ' <<<"$clog" |
 	awk '/^=== bench: begin set / { p = 1 } !p; /^=== bench: end set / { p = 0 }')
 
-# Firmware: the SSDT is loaded for dsm and absent for nodsm; ACPICA is quiet.
+# Firmware.  x86_64: the SSDT is loaded for dsm and absent for nodsm.  arm64:
+# for dsm the kernel took the upgraded DSDT, MADT (APIC) and PPTT from the
+# initrd; for dt it ran without ACPI.  Either way ACPICA is quiet.
 acpi_err=$(grep -E 'ACPI (BIOS )?(Error|Exception|Warning)' <<<"$klog" | sort -u)
 ssdt=$(grep -E 'ACPI: SSDT .*TPHDSM' <<<"$klog" | head -n1)
 loaded=$(grep -E 'ACPI AML tables successfully acquired and loaded' <<<"$klog" | head -n1)
+upgraded=$(grep -E 'ACPI: Table Upgrade: override \[(DSDT|APIC|PPTT)-' <<<"$klog" | sort -u)
+acpi_on=$(grep -E 'ACPI: (DSDT|FACP) 0x' <<<"$klog" | head -n1)
 if [ -n "$acpi_err" ]; then
 	point fail "firmware: ACPI errors"
 	head -n 10 <<<"$acpi_err" | diag
+elif [ "$ARCH" = arm64 ] && [ "$VARIANT" = dsm ]; then
+	if [ "$(grep -c . <<<"$upgraded")" -eq 3 ] && [ -n "$loaded" ]; then
+		point ok "firmware: UEFI, ACPI with the upgraded DSDT, MADT and PPTT, no ACPI errors"
+	else
+		point fail "firmware: the upgraded DSDT, MADT and PPTT were not all taken"
+	fi
+	printf '%s\n' "$upgraded" "$loaded" | sed 's/^ *\[[ 0-9.]*\] //' | diag
+elif [ "$ARCH" = arm64 ]; then
+	if [ -z "$acpi_on" ]; then
+		point ok "firmware: device tree, no ACPI tables"
+	else
+		point fail "firmware: ACPI tables in a device-tree boot"
+		diag <<<"$acpi_on"
+	fi
 elif [ "$VARIANT" = dsm ] && { [ -z "$ssdt" ] || [ -z "$loaded" ]; }; then
 	point fail "firmware: the TPHDSM SSDT was not loaded"
 elif [ "$VARIANT" = nodsm ] && [ -n "$ssdt" ]; then
@@ -390,11 +503,11 @@ fi
 
 boot=$(sed -n 's/^=== bench: init start uptime=\([0-9.]*\) ===$/\1/p' <<<"$clog")
 done_at=$(sed -n 's/^=== bench: done uptime=\([0-9.]*\) ===$/\1/p' <<<"$clog")
-echo "# $VARIANT: kernel to /init ${boot:-?} s, to power-off ${done_at:-?} s (guest clock); whole run ${wall} s (host wall clock)"
+echo "# $LABEL: kernel to /init ${boot:-?} s, to power-off ${done_at:-?} s (guest clock); whole run ${wall} s (host wall clock)"
 kver=$(grep -m1 -o 'Linux version [^ ]* .*' <<<"$clog" | sed 's/ (.*) #/ #/')
-echo "# $VARIANT: kernel $KERNEL: ${kver:-version unknown, it printed nothing}"
-echo "# $VARIANT: console $LOG"
-echo "# $VARIANT: TAP $TAP"
+echo "# $LABEL: kernel $KERNEL: ${kver:-version unknown, it printed nothing}"
+echo "# $LABEL: console $LOG"
+echo "# $LABEL: TAP $TAP"
 out "1..$n"
 if [ $skip -gt 0 ]; then
 	echo "bench: $pass passed, $fail failed, $skip skipped"

@@ -6,8 +6,9 @@ set -euo pipefail
 pkgs=(
 	build-essential gcc make flex bison bc libelf-dev libssl-dev dwarves
 	sparse perl python3 cpio xz-utils git rsync kmod
-	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-	qemu-system-x86 busybox-static pciutils acpica-tools
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+	qemu-system-x86 qemu-system-arm qemu-efi-aarch64
+	busybox-static pciutils acpica-tools
 	libpci-dev zlib1g-dev uuid-dev
 )
 

@@ -117,7 +117,8 @@ series_patches() {
 # papt_init NAME LINE...: set PAPT to apt options for a private configuration
 # with its own source list and state under $CACHE/apt/NAME, so that the
 # system's package sources and installed packages stay untouched, and update
-# its lists.
+# its lists.  With PAPT_ARCH set, that configuration is for packages of
+# that architecture only (dpkg's own architectures stay unchanged).
 papt_init() {
 	local dir=$CACHE/apt/$1
 	shift
@@ -131,13 +132,41 @@ papt_init() {
 		-o "APT::Sandbox::User=root"
 		-o "Debug::NoLocking=1"
 	)
+	[ -z "${PAPT_ARCH:-}" ] || PAPT+=(
+		-o "APT::Architecture=$PAPT_ARCH" -o "APT::Architectures=$PAPT_ARCH"
+		-o "Dir::State::Status=/dev/null"
+	)
 	apt-get "${PAPT[@]}" update -qq >&2
+}
+
+# arm64_pkg PKG: print the directory where Debian bookworm's PKG:arm64 is
+# unpacked, in the cache; fetched through a private apt configuration, never
+# installed.
+arm64_pkg() {
+	local dir=$CACHE/bench/arm64/pkg/$1 deb
+	if [ ! -f "$dir/.unpacked" ]; then
+		[ -n "${PAPT_ARM64:-}" ] || {
+			PAPT_ARCH=arm64 papt_init arm64 "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR bookworm main"
+			PAPT_ARM64=1
+		}
+		(cd "$CACHE/apt/arm64/archives" &&
+			apt-get "${PAPT[@]}" download -qq "$1:arm64") >&2 ||
+			die "cannot download $1:arm64"
+		deb=$(ls "$CACHE/apt/arm64/archives/$1"_*_arm64.deb | sort -V | tail -n1)
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg-deb -x "$deb" "$dir"
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir"
 }
 
 JOBS=${JOBS:-$(nproc)}
 GATE=$CACHE/gate
 BUILD=$CACHE/build
 x86_cfg=("$ROOT/configs/x86_64.config" "$ROOT/configs/debug.config")
+arm64_cfg=("$ROOT/configs/arm64.config" "$ROOT/configs/debug.config"
+	"$ROOT/configs/arm64-bench.config")
 
 # gate_checkout REPO BASE: a clean checkout of BASE in $GATE, a worktree of
 # REPO kept apart from the editable work tree.
@@ -165,9 +194,19 @@ prepare() {
 			-j"$JOBS" prepare >"$obj/prepare.log" 2>&1
 }
 
-# build_kernel: the x86_64 bench kernel from $GATE, in $BUILD/x86_64.
+# build_kernel [ARCH]: the bench kernel for ARCH (x86_64 or arm64) from
+# $GATE, in $BUILD/ARCH-bench for arm64 (arm64 is the gate's own) and in
+# $BUILD/x86_64 for x86_64.
 build_kernel() {
-	prepare "$BUILD/x86_64" x86_64 "${x86_cfg[@]}" &&
-		progress "x86_64 kernel" "$BUILD/x86_64" \
-			make -s -C "$GATE" O="$BUILD/x86_64" -j"$JOBS" bzImage modules
+	local arch=${1:-x86_64}
+	if [ "$arch" = arm64 ]; then
+		prepare "$BUILD/arm64-bench" arm64 "${arm64_cfg[@]}" &&
+			progress "arm64 kernel" "$BUILD/arm64-bench" \
+				make -s -C "$GATE" O="$BUILD/arm64-bench" ARCH=arm64 \
+				CROSS_COMPILE=aarch64-linux-gnu- -j"$JOBS" Image modules
+	else
+		prepare "$BUILD/x86_64" x86_64 "${x86_cfg[@]}" &&
+			progress "x86_64 kernel" "$BUILD/x86_64" \
+				make -s -C "$GATE" O="$BUILD/x86_64" -j"$JOBS" bzImage modules
+	fi
 }

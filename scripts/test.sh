@@ -22,6 +22,13 @@ tally() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
 }
 step() { msg "[$(($(date +%s) - t0))s] $*"; }
+# bench NAME ARGS...: one boot of scripts/bench.sh, its result tallied
+bench() {
+	local name=$1; shift
+	step "bench: $name"
+	"$ROOT/scripts/bench.sh" "$@" 2>&1 | tee "$LOGS/test-bench-$name.log"
+	tally "$LOGS/test-bench-$name.log"
+}
 
 LOGS=$CACHE/logs
 mkdir -p "$LOGS"
@@ -34,19 +41,28 @@ step "bench binaries: tph_emu.ko and vfio_pci_tph_test"
 BIN=$CACHE/bench/bin
 if "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 	passed=$((passed + 1)); echo "ok - bench binaries build"
-	bench() {
-		local name=$1; shift
-		step "bench: $name"
-		"$ROOT/scripts/bench.sh" --bin "$BIN" "$@" 2>&1 | tee "$LOGS/test-bench-$name.log"
-		tally "$LOGS/test-bench-$name.log"
-	}
-	bench dsm --variant dsm --timeout 2400 lspci core vfio example stress
-	bench nodsm --variant nodsm --timeout 900 core vfio
-	bench notph --variant dsm --name notph-vfio --timeout 600 --cmdline pci=notph vfio
-	bench noiommu --variant dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example
+	bench dsm --bin "$BIN" --variant dsm --timeout 2400 lspci core vfio example stress
+	bench nodsm --bin "$BIN" --variant nodsm --timeout 900 core vfio example
+	bench notph --bin "$BIN" --variant dsm --name notph-vfio --timeout 600 --cmdline pci=notph vfio
+	bench noiommu --bin "$BIN" --variant dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example
 else
 	failed=$((failed + 1)); echo "not ok - bench binaries build (see $LOGS/bench-build.log)"
 	tail -n 20 "$LOGS/bench-build.log" | sed 's/^/#   /'
+fi
+
+# arm64: the same series on qemu-system-aarch64 (virt, SMMUv3, GICv3 ITS),
+# once with UEFI and ACPI, once with a device tree.  See README, "arm64".
+step "arm64 bench kernel and binaries"
+BIN64=$CACHE/bench/arm64/bin
+if (build_kernel arm64 && "$ROOT/scripts/bench-build.sh" --arch arm64 "$BIN64") \
+	>"$LOGS/bench-build-arm64.log" 2>&1; then
+	passed=$((passed + 1)); echo "ok - arm64 bench kernel and binaries build"
+	bench arm64-dsm --arch arm64 --bin "$BIN64" --variant dsm --timeout 1200 \
+		--cmdline bench.vfio=cap16,msix,cap64-ext vfio example
+	bench arm64-dt --arch arm64 --bin "$BIN64" --variant dt --timeout 600 vfio example
+else
+	failed=$((failed + 1)); echo "not ok - arm64 bench kernel and binaries build (see $LOGS/bench-build-arm64.log)"
+	tail -n 20 "$LOGS/bench-build-arm64.log" | sed 's/^/#   /'
 fi
 
 step "done in $(($(date +%s) - t0)) s"

@@ -136,6 +136,12 @@ MODULE_PARM_DESC(flr, "Advertise Function Level Reset on the endpoint; an FLR cl
 struct tph_emu_bus {
 	struct pci_bus *bus;
 	struct pci_ops *ops;		/* the original accessors */
+	/*
+	 * Ours, with the original's map_bus(): an ECAM host bridge's read()
+	 * and write() (pci_generic_config_read() and friends) call the
+	 * bus's ->map_bus(), which then is this one's.
+	 */
+	struct pci_ops emu_ops;
 };
 
 /*
@@ -174,8 +180,6 @@ static struct tph_emu {
 } emu = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(emu.lock),
 };
-
-static struct pci_ops tph_emu_ops;
 
 /* Result of the last core_test command */
 struct tph_emu_entry {
@@ -384,11 +388,6 @@ static int tph_emu_write(struct pci_bus *bus, unsigned int devfn, int where,
 	return ret;
 }
 
-static struct pci_ops tph_emu_ops = {
-	.read = tph_emu_read,
-	.write = tph_emu_write,
-};
-
 static void tph_emu_init_dword(unsigned int off, u32 val, u32 wmask)
 {
 	int i;
@@ -552,8 +551,13 @@ static int tph_emu_set_ops(struct tph_emu_bus *b)
 	raw_spin_lock_irqsave(&emu.lock, flags);
 	b->ops = READ_ONCE(b->bus->ops);
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
+	b->emu_ops = (struct pci_ops) {
+		.map_bus = b->ops->map_bus,
+		.read = tph_emu_read,
+		.write = tph_emu_write,
+	};
 
-	old = pci_bus_set_ops(b->bus, &tph_emu_ops);
+	old = pci_bus_set_ops(b->bus, &b->emu_ops);
 	if (WARN_ON(old != b->ops)) {
 		pci_bus_set_ops(b->bus, old);
 		return -EBUSY;
@@ -567,7 +571,7 @@ static void tph_emu_restore_ops(struct tph_emu_bus *b)
 	struct pci_ops *old;
 
 	old = pci_bus_set_ops(b->bus, b->ops);
-	WARN_ON(old != &tph_emu_ops);
+	WARN_ON(old != &b->emu_ops);
 }
 
 /* A TPH Completer Supported value, named by parameter @param */

@@ -44,6 +44,24 @@ fi
 echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
 echo N >$PARAM
 
+# Without the bench _DSM (x86_64 nodsm, arm64 booted with a device tree),
+# firmware gives no tags: the feature is there and TPH enables, but the
+# example's SET_ST fails with one line that says why, and TPH is disabled
+# again afterwards.
+case " $(cat /proc/cmdline) " in
+*" bench.variant=nodsm "*|*" bench.variant=dt "*)
+	insmod "$KO" loc=cap st_size=16 && bind_to vfio-pci
+	ex 1 'firmware gives no steering tags at all' \
+		"no firmware tags: enable works, SET_ST fails and says why, exit 1" -q 0:0 $BDF
+	[ "$(reg ctrl)" = 0x00000000 ] && ok "no firmware tags: TPH disabled after the example" ||
+		{ echo "#   TPH Control $(reg ctrl)"; nok "no firmware tags: TPH disabled after the example"; }
+	unbind
+	rmmod tph_emu
+	echo "1..$n"
+	exit $fail
+	;;
+esac
+
 # ---- usage errors: exit 2 ----
 "$EX" --help >/tmp/ex.out 2>&1
 rc=$?

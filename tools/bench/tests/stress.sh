@@ -46,7 +46,7 @@ for b in "$STRESS" "$FUZZ"; do
 	[ -x "$b" ] || { emit "not ok" "$b present"; echo "1..$n"; exit 1; }
 done
 FW=bench
-grep -q 'bench.variant=nodsm' /proc/cmdline && FW=none
+grep -qE 'bench.variant=(nodsm|dt)( |$)' /proc/cmdline && FW=none
 EMU="loc=cap st_size=16"
 one stress-cap N "$STRESS" --fw "$FW" --seconds "$SECONDS_EACH" "$BDF"
 EMU="loc=msix st_size=5"

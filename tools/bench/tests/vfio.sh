@@ -12,9 +12,10 @@ OTHER=
 # tph_variant, a variant driver of it (see variant)
 DRIVER=vfio-pci
 
-# What firmware reports: the bench _DSM, or none without the SSDT.
+# What firmware reports: the bench _DSM, or none without it (x86_64 without
+# the SSDT, arm64 booted with a device tree).
 case " $(cat /proc/cmdline) " in
-*" bench.variant=nodsm "*) FW=none ;;
+*" bench.variant=nodsm "*|*" bench.variant=dt "*) FW=none ;;
 *) FW=bench ;;
 esac
 export VFIO_TPH_TEST_FW=$FW
