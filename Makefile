@@ -9,6 +9,7 @@
 #   make export   write the work tree's series back to patches/
 #   make build    build the bench kernel from patches/
 #   make check    the static gate: git am, checkpatch, bisect build, configs
+#   make test-arm64  the arm64 part of make test alone (kernel, two boots)
 #
 # KSRC=/path/to/linux uses your own git tree as the base instead of Debian's
 # linux-source-7.3.  CACHE=dir moves the cache (default ~/.cache/vfio-tph).
@@ -16,7 +17,7 @@
 SHELL := /bin/bash
 export KSRC CACHE TREE
 
-.PHONY: demo test deps base tree export build check bench
+.PHONY: demo test test-arm64 deps base tree export build check bench
 
 deps:
 	@scripts/deps.sh
@@ -41,6 +42,9 @@ bench: deps
 
 test: deps
 	@scripts/test.sh
+
+test-arm64: deps
+	@scripts/test-arm64.sh
 
 demo: deps
 	@scripts/demo.sh

@@ -161,6 +161,21 @@ arm64_pkg() {
 	echo "$dir"
 }
 
+# tally LOG: add the last "...: N passed, N failed[, N skipped]" line of LOG
+# to the globals passed, failed and skipped
+tally() {
+	local line p f s
+	line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "# $1 has no result line: counted as one failure"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+}
 JOBS=${JOBS:-$(nproc)}
 GATE=$CACHE/gate
 BUILD=$CACHE/build

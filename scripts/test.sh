@@ -7,20 +7,6 @@ set -uo pipefail
 {
 t0=$(date +%s)
 passed=0 failed=0 skipped=0
-# tally LOG: add the "...: N passed, N failed[, N skipped]" line of LOG
-tally() {
-	local line p f s
-	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
-	if [ -z "$line" ]; then
-		echo "# $1 has no result line: counted as one failure"
-		failed=$((failed + 1))
-		return
-	fi
-	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
-	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
-}
 step() { msg "[$(($(date +%s) - t0))s] $*"; }
 # bench NAME ARGS...: one boot of scripts/bench.sh, its result tallied
 bench() {
@@ -52,18 +38,9 @@ fi
 
 # arm64: the same series on qemu-system-aarch64 (virt, SMMUv3, GICv3 ITS),
 # once with UEFI and ACPI, once with a device tree.  See README, "arm64".
-step "arm64 bench kernel and binaries"
-BIN64=$CACHE/bench/arm64/bin
-if (build_kernel arm64 && "$ROOT/scripts/bench-build.sh" --arch arm64 "$BIN64") \
-	>"$LOGS/bench-build-arm64.log" 2>&1; then
-	passed=$((passed + 1)); echo "ok - arm64 bench kernel and binaries build"
-	bench arm64-dsm --arch arm64 --bin "$BIN64" --variant dsm --timeout 1200 \
-		--cmdline bench.vfio=cap16,msix,cap64-ext vfio example
-	bench arm64-dt --arch arm64 --bin "$BIN64" --variant dt --timeout 600 vfio example
-else
-	failed=$((failed + 1)); echo "not ok - arm64 bench kernel and binaries build (see $LOGS/bench-build-arm64.log)"
-	tail -n 20 "$LOGS/bench-build-arm64.log" | sed 's/^/#   /'
-fi
+step "arm64: bench kernel, binaries, ACPI and device-tree boots"
+"$ROOT/scripts/test-arm64.sh" --applied 2>&1 | tee "$LOGS/test-arm64.log"
+tally "$LOGS/test-arm64.log"
 
 step "done in $(($(date +%s) - t0)) s"
 if [ "$skipped" -gt 0 ]; then

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# test-arm64.sh [--applied]: the arm64 part of "make test" alone.  Applies
+# patches/ to a clean base in the gate's checkout (unless --applied: the
+# checkout already has them, as after the gate), builds the arm64 bench
+# kernel and the cross-built bench programs, and boots them twice on
+# qemu-system-aarch64: UEFI and ACPI with the bench _DSM (variant dsm), and
+# a device tree (variant dt).  Ends with "arm64: N passed, N failed[, N
+# skipped]" summed over the build and both boots.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" != --applied ]; then
+	repo=$(base_repo) || exit 1
+	gate_checkout "$repo" "$(base_ref)"
+	mapfile -t series < <(series_patches)
+	msg "applying ${#series[@]} patches"
+	git -C "$GATE" am -q "${series[@]}" || die "git am failed"
+fi
+
+LOGS=$CACHE/logs
+BIN64=$CACHE/bench/arm64/bin
+mkdir -p "$LOGS"
+passed=0 failed=0 skipped=0
+msg "building the arm64 bench kernel in $BUILD/arm64-bench (about 4 min when cold)"
+if (build_kernel arm64 && "$ROOT/scripts/bench-build.sh" --arch arm64 "$BIN64") \
+	>"$LOGS/bench-build-arm64.log" 2>&1; then
+	passed=$((passed + 1)); echo "ok - arm64 bench kernel and binaries build"
+	# The main device variants: ST table in the capability, in the MSI-X
+	# table, and 16-bit tags with an Extended TPH Completer
+	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --variant dsm --timeout 1200 \
+		--cmdline bench.vfio=cap16,msix,cap64-ext vfio example 2>&1 |
+		tee "$LOGS/test-bench-arm64-dsm.log"
+	tally "$LOGS/test-bench-arm64-dsm.log"
+	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --variant dt --timeout 600 \
+		vfio example 2>&1 | tee "$LOGS/test-bench-arm64-dt.log"
+	tally "$LOGS/test-bench-arm64-dt.log"
+else
+	failed=$((failed + 1))
+	echo "not ok - arm64 bench kernel and binaries build (see $LOGS/bench-build-arm64.log)"
+	tail -n 20 "$LOGS/bench-build-arm64.log" | sed 's/^/#   /'
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "arm64: $passed passed, $failed failed, $skipped skipped"
+else
+	echo "arm64: $passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
