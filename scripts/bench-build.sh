@@ -4,7 +4,8 @@
 # companions (tools/tph-emu), and into DIR the static vfio_pci_tph_test
 # kselftest, the static example program vfio-tph (tools/vfio-tph) and the
 # stress and fuzz programs (tools/tph-stress), all against the series' uAPI
-# headers.  For x86_64 the modules are built in tools/tph-emu; for arm64,
+# headers, and for x86_64 the static DPDK consumer dpdk-tph (tools/dpdk),
+# against the system's.  For x86_64 the modules are built in tools/tph-emu; for arm64,
 # cross-compiled, in a copy of it at $CACHE/bench/arm64/tph-emu.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -41,5 +42,14 @@ make -s -C "$ROOT/tools/vfio-tph" CC="$cc" KHDR="$obj/usr/include" \
 	EXTRA_CFLAGS=-static OUTPUT="$out"
 make -s -C "$ROOT/tools/tph-stress" CC="$cc" KHDR="$obj/usr/include" \
 	EXTRA_CFLAGS=-static OUTPUT="$out"
+# The DPDK consumer, against bookworm's DPDK 22.11 (x86_64 only: that is
+# the libdpdk-dev installed)
+dpdk=()
+if [ "$arch" = x86_64 ]; then
+	make -s -C "$ROOT/tools/dpdk" OUTPUT="$out" 2>&1 |
+		grep -v -e 'statically linked applications requires at runtime' -e ': in function ' >&2 || true
+	[ -x "$out/dpdk-tph" ] || die "dpdk-tph did not build"
+	dpdk=("$out/dpdk-tph")
+fi
 ls -l "$emu/tph_emu.ko" "$out/vfio_pci_tph_test" "$out/vfio-tph" \
-	"$out/tph-stress" "$out/tph-fuzz"
+	"$out/tph-stress" "$out/tph-fuzz" "${dpdk[@]}"

@@ -182,6 +182,32 @@ else
 	grep -E 'error' "$LOGS/x86_64-full.log" | head -n 5 | sed 's/^/#   /'
 fi
 
+# 5b. The user guide's C sketches compile, each on its own, against the
+# series' uAPI headers, with -Wall -Wextra -pedantic and no warning.
+guide=$ROOT/Documentation/user-guide.md
+sk=$LOGS/guide-sketches
+rm -rf "$sk"
+mkdir -p "$sk"
+awk -v d="$sk" '/^```c$/ { f = sprintf("%s/sketch-%d.c", d, ++n); next }
+	/^```$/ { f = "" } f { print > f }' "$guide"
+nsk=$(find "$sk" -name 'sketch-*.c' | wc -l)
+bad=
+if ! make -s -C "$GATE" O="$x86" headers >"$sk/headers.log" 2>&1; then
+	bad="make headers failed"
+else
+	for f in "$sk"/sketch-*.c; do
+		[ -e "$f" ] || continue
+		gcc -std=gnu11 -Wall -Wextra -pedantic -Werror -isystem "$x86/usr/include" \
+			-c "$f" -o "${f%.c}.o" >>"$sk/gcc.log" 2>&1 || bad+=" $(basename "$f")"
+	done
+fi
+if [ "$nsk" -gt 0 ] && [ -z "$bad" ]; then
+	ok "user guide: its $nsk C sketches compile with -Wall -Wextra -pedantic, no warning"
+else
+	notok "user guide: C sketches compile with -Wall -Wextra -pedantic (${bad:-none found})"
+	head -n 10 "$sk/gcc.log" 2>/dev/null | sed 's/^/#   /'
+fi
+
 # 6. Other configurations build the touched objects without warnings.
 variant() {
 	local name=$1 arch=$2; shift 2

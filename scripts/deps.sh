@@ -9,7 +9,7 @@ pkgs=(
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-x86 qemu-system-arm qemu-efi-aarch64
 	busybox-static pciutils acpica-tools
-	libpci-dev zlib1g-dev uuid-dev
+	libpci-dev zlib1g-dev uuid-dev libdpdk-dev
 )
 
 missing=()

@@ -29,7 +29,9 @@ if "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 	passed=$((passed + 1)); echo "ok - bench binaries build"
 	bench dsm --bin "$BIN" --variant dsm --timeout 2400 lspci core vfio example stress
 	bench nodsm --bin "$BIN" --variant nodsm --timeout 900 core vfio example
-	bench notph --bin "$BIN" --variant dsm --name notph-vfio --timeout 600 --cmdline pci=notph vfio
+	bench notph --bin "$BIN" --variant dsm --name notph-vfio+dpdk --timeout 600 --cmdline pci=notph vfio dpdk
+	# DPDK through EAL and the group/container path (tools/dpdk)
+	bench dpdk --bin "$BIN" --variant dsm --name dsm-dpdk --timeout 900 dpdk
 	bench noiommu --bin "$BIN" --variant dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example
 else
 	failed=$((failed + 1)); echo "not ok - bench binaries build (see $LOGS/bench-build.log)"

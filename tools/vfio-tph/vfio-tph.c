@@ -3,9 +3,10 @@
  * vfio-tph - steer a vfio-pci device's DMA writes to the caches of the CPUs
  * that poll its queues, with PCIe TLP Processing Hints (TPH)
  *
- * This is an example for userspace driver authors (DPDK, SPDK, VMMs).  It is
- * one file that needs only libc and the kernel uAPI headers, and it is meant
- * to be read and copied.  In order, it shows how to:
+ * This is an example for userspace driver authors (DPDK, SPDK, VMMs).  It
+ * needs only libc, the kernel uAPI headers and the small library next to it,
+ * vfio_tph.[ch], which a driver can copy as it is; it is meant to be read
+ * and copied.  In order, it shows how to:
  *
  *   1. find the vfio cdev of a PCI device in sysfs;
  *   2. open the device through iommufd: bind, allocate an IOAS, attach;
@@ -33,7 +34,8 @@
  * does not depend on it, so this tool enables MSI-X only for an MSI-X table.
  *
  * See include/uapi/linux/vfio.h and Documentation/driver-api/vfio.rst,
- * "VFIO PCI TPH".  Build against headers that have the TPH features:
+ * "VFIO PCI TPH".  The library carries its own copy of the TPH uAPI for
+ * older headers, but this program also needs linux/iommufd.h (Linux 6.2):
  *
  *   make KHDR=<kernel build dir>/usr/include     (after "make headers")
  */
@@ -55,12 +57,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/vfio.h>
-#ifndef VFIO_DEVICE_FEATURE_PCI_TPH_ST
-#error "linux/vfio.h lacks the TPH features: build with KHDR=<kernel build>/usr/include"
-#endif
 #include <linux/iommufd.h>
 #include <linux/pci_regs.h>
+
+#include "vfio_tph.h"
 
 #define MAX_QUEUES	2048	/* largest ST table: an 11-bit ST Table Size */
 #define MAX_CPU		65535
@@ -320,7 +320,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{ "query",	no_argument,	   NULL, 'Q' },
 		{ "pause",	no_argument,	   NULL, 'p' },
 		{ "help",	no_argument,	   NULL, 'h' },
-		{ }
+		{ NULL, 0, NULL, 0 }
 	};
 	int c, ret = 0;
 
@@ -481,40 +481,6 @@ static int open_device(struct dev *d, const char *cdev)
 	return 0;
 }
 
-/* VFIO_DEVICE_FEATURE with @size bytes of @data; return 0 or -errno */
-static int feature(int fd, __u32 flags, void *data, size_t size)
-{
-	struct vfio_device_feature *f;
-	int ret, err = 0;
-
-	f = calloc(1, sizeof(*f) + size);
-	if (!f)
-		return -ENOMEM;
-	f->argsz = sizeof(*f) + size;
-	f->flags = flags;
-	if (size)
-		memcpy(f->data, data, size);
-	ret = ioctl(fd, VFIO_DEVICE_FEATURE, f);
-	if (ret)
-		err = errno;
-	else if (flags & VFIO_DEVICE_FEATURE_GET)
-		memcpy(data, f->data, size);
-	free(f);
-	return -err;
-}
-
-/* SET: enable TPH in @mode, or disable it (flags 0 and mode 0) */
-static int tph_set(struct dev *d, bool enable, unsigned int mode)
-{
-	struct vfio_device_feature_pci_tph tph = {
-		.flags = enable ? VFIO_PCI_TPH_ENABLED : 0,
-		.mode = enable ? mode : 0,
-	};
-
-	return feature(d->fd, VFIO_DEVICE_FEATURE_SET |
-		       VFIO_DEVICE_FEATURE_PCI_TPH, &tph, sizeof(tph));
-}
-
 static const char *modes(unsigned int mask, char *buf, size_t size)
 {
 	unsigned int i;
@@ -546,19 +512,15 @@ static int tph_query(struct dev *d)
 	char buf[16];
 	int ret;
 
-	ret = feature(d->fd, VFIO_DEVICE_FEATURE_PROBE |
-		      VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET |
-		      VFIO_DEVICE_FEATURE_PCI_TPH, NULL, 0);
+	ret = vfio_tph_query(d->fd, t);
 	if (ret == -ENOTTY) {
 		error("TPH is not usable on this device (ENOTTY)");
-		hint("the device has no TPH Requester capability, its Root Port cannot complete TPH requests, TPH is off (pci=notph), or the kernel lacks the vfio-pci TPH series");
+		hint("%s", vfio_tph_strerror(VFIO_TPH_OP_QUERY, ret));
 		return -1;
 	}
-	if (!ret)
-		ret = feature(d->fd, VFIO_DEVICE_FEATURE_GET |
-			      VFIO_DEVICE_FEATURE_PCI_TPH, t, sizeof(*t));
 	if (ret)
-		return error("VFIO_DEVICE_FEATURE_PCI_TPH: %s", strerror(-ret));
+		return error("VFIO_DEVICE_FEATURE_PCI_TPH: %s",
+			     vfio_tph_strerror(VFIO_TPH_OP_QUERY, ret));
 
 	printf("query: supported modes: %s\n",
 	       modes(t->supported_modes, buf, sizeof(buf)));
@@ -600,7 +562,7 @@ static int tph_enable(struct dev *d, const struct opts *o)
 		printf("enable: mode %s is not allowed; trying anyway to show the kernel's answer\n",
 		       m);
 	pause_before(o, "enable");
-	ret = tph_set(d, true, o->mode);
+	ret = vfio_tph_enable(d->fd, o->mode);
 	if (!ret) {
 		d->tph_on = true;
 		printf("enable: TPH enabled in mode %s\n", m);
@@ -616,7 +578,7 @@ static int tph_enable(struct dev *d, const struct opts *o)
 	if (ret == -EBUSY)
 		return error("TPH is already enabled");
 	return error("enable: VFIO_DEVICE_FEATURE_PCI_TPH SET: %s",
-		     strerror(-ret));
+		     vfio_tph_strerror(VFIO_TPH_OP_ENABLE, ret));
 }
 
 /* Step f: enable MSI-X vectors 0 to @nvec - 1, each with an eventfd */
@@ -678,48 +640,16 @@ static void msix_disable(struct dev *d)
 	d->msix_on = false;
 }
 
-/* EPERM names no entry: list the batch's CPUs outside our affinity */
-static void not_permitted(const struct opts *o)
-{
-	size_t setsize = CPU_ALLOC_SIZE(MAX_CPU + 1);
-	cpu_set_t *set = CPU_ALLOC(MAX_CPU + 1);
-	unsigned int i, j, n = 0, shown = 0;
-	char list[128] = "";
-	size_t len = 0;
-
-	if (set && !sched_getaffinity(0, setsize, set)) {
-		for (i = 0; i < o->nq; i++) {
-			unsigned int cpu = o->q[i].cpu;
-
-			for (j = 0; j < i && o->q[j].cpu != cpu; j++)
-				;
-			if (j < i || CPU_ISSET_S(cpu, setsize, set))
-				continue;
-			if (len < sizeof(list) - 16) {
-				len += snprintf(list + len, sizeof(list) - len,
-						"%s%u", n ? "," : "", cpu);
-				shown++;
-			}
-			n++;
-		}
-	}
-	CPU_FREE(set);
-	if (n == 1)
-		error("CPU %s is not permitted: it is not present or not in this process's CPU affinity; run under taskset -c with that CPU",
-		      list);
-	else if (n)
-		error("CPUs %s%s are not permitted: they are not present or not in this process's CPU affinity; run under taskset -c with those CPUs",
-		      list, shown < n ? ",..." : "");
-	else
-		error("a CPU of the batch is not permitted: it is not present or not in this process's CPU affinity; run under taskset -c with the queue CPUs");
-}
-
 static void st_error(struct dev *d, const struct opts *o, int err,
 		     unsigned int bad)
 {
 	switch (err) {
 	case EPERM:
-		not_permitted(o);
+		if (bad < o->nq)
+			error("CPU %u (queue %u) is not permitted: it is not active, or not in this thread's CPU affinity; run under taskset -c with the queue CPUs",
+			      o->q[bad].cpu, o->q[bad].queue);
+		else
+			error("a CPU of the batch is not permitted: it is not active, or not in this thread's CPU affinity");
 		break;
 	case ENODATA:
 		if (bad < o->nq)
@@ -729,10 +659,11 @@ static void st_error(struct dev *d, const struct opts *o, int err,
 			error("platform firmware has no steering tag for one of the CPUs (ACPI _DSM function 0xF of the PCI root, for this tag width and memory type)");
 		break;
 	case EOPNOTSUPP:
-		error("platform firmware gives no steering tags at all (no ACPI _DSM function 0xF above the device)");
+		error("%s", vfio_tph_strerror(VFIO_TPH_OP_PROGRAM, err));
 		break;
 	case ENXIO:
-		error("an ST index names an MSI-X vector that is not enabled: enable MSI-X (VFIO_DEVICE_SET_IRQS) first");
+		error("ST entry %u names an MSI-X vector that is not enabled: enable MSI-X (VFIO_DEVICE_SET_IRQS) first",
+		      bad < o->nq ? o->q[bad].queue : 0);
 		break;
 	case EINVAL:
 		if (!d->tph.st_table_size)
@@ -746,7 +677,7 @@ static void st_error(struct dev *d, const struct opts *o, int err,
 		break;
 	default:
 		error("program: VFIO_DEVICE_FEATURE_PCI_TPH_ST SET: %s",
-		      strerror(err));
+		      vfio_tph_strerror(VFIO_TPH_OP_PROGRAM, err));
 	}
 }
 
@@ -815,26 +746,19 @@ static void show_entries(struct dev *d, const struct opts *o)
 /* Step g: program all queues' ST entries in one batch */
 static int tph_program(struct dev *d, const struct opts *o)
 {
-	struct vfio_device_feature_pci_tph_st *st;
-	size_t size = sizeof(*st) + o->nq * sizeof(st->entries[0]);
+	struct vfio_tph_queue *q = calloc(o->nq, sizeof(*q));
 	unsigned int i, bad;
 	int ret;
 
-	st = calloc(1, size);
-	if (!st)
+	if (!q)
 		return error("out of memory");
-	st->count = o->nq;
-	st->error_index = ~0U;
 	for (i = 0; i < o->nq; i++) {
-		st->entries[i].cpu = o->q[i].cpu;
-		st->entries[i].mem_type = o->mem_type;
-		st->entries[i].index = o->q[i].queue;
+		q[i].cpu = o->q[i].cpu;
+		q[i].index = o->q[i].queue;
 	}
 	pause_before(o, "program");
-	ret = feature(d->fd, VFIO_DEVICE_FEATURE_SET |
-		      VFIO_DEVICE_FEATURE_PCI_TPH_ST, st, size);
-	bad = st->error_index;
-	free(st);
+	ret = vfio_tph_program(d->fd, q, o->nq, o->mem_type, &bad);
+	free(q);
 	if (ret) {
 		st_error(d, o, -ret, bad);
 		return -1;
@@ -867,10 +791,10 @@ static int cleanup(struct dev *d, const struct opts *o)
 
 	if (d->tph_on) {
 		pause_before(o, "disable");
-		ret = tph_set(d, false, 0);
+		ret = vfio_tph_disable(d->fd);
 		if (ret)
 			error("disable: VFIO_DEVICE_FEATURE_PCI_TPH SET: %s",
-			      strerror(-ret));
+			      vfio_tph_strerror(VFIO_TPH_OP_DISABLE, ret));
 		else
 			printf("disable: TPH disabled\n");
 	}
