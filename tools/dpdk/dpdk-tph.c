@@ -257,6 +257,8 @@ port_reset(uint16_t *port, const char *name, struct rte_mempool *mp)
 		       name);
 		ret = rte_eth_dev_info_get(*port, &info);
 		if (!ret)
+			ret = rte_eth_dev_stop(*port);
+		if (!ret)
 			ret = rte_eth_dev_close(*port);
 		if (!ret)
 			ret = rte_dev_remove(info.device);

@@ -45,7 +45,8 @@
  * config reads of the capability return all ones, as from a device in
  * reset or surprise-removed, and config writes to it are dropped; both
  * still count in "reads" and "writes", the writes also in
- * "dropped_writes".
+ * "dropped_writes".  "msix_poke" writes a Steering Tag into an MSI-X table
+ * entry behind the kernel's back, as firmware or a kexec'd kernel leaves one.
  *
  * A PCI driver named "tph_emu" that matches no device on its own can be
  * bound to the endpoint through driver_override.  It enables the device and
@@ -910,6 +911,41 @@ static bool tph_emu_msix_readable(struct pci_dev *pdev, int bir,
 }
 
 /*
+ * Map the MSI-X table of @pdev: *@nr entries in BAR *@bir at bus address
+ * *@bus_addr.  Returns the mapping (NULL where the table does not fit its
+ * BAR), or an ERR_PTR: -ENODEV without MSI-X, -EIO if the capability does
+ * not read.  ioremap() may sleep: the caller checks tph_emu_msix_readable()
+ * under the lock before each access.
+ */
+static void __iomem *tph_emu_msix_map(struct pci_dev *pdev, unsigned int *nr,
+				      int *bir, pci_bus_addr_t *bus_addr)
+{
+	u32 table, off;
+	u16 msgctl;
+
+	if (!pdev->msix_cap)
+		return IOMEM_ERR_PTR(-ENODEV);
+	if (pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
+				 &msgctl) || msgctl == 0xffff ||
+	    pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE,
+				  &table) || PCI_POSSIBLE_ERROR(table))
+		return IOMEM_ERR_PTR(-EIO);
+	*nr = (msgctl & PCI_MSIX_FLAGS_QSIZE) + 1;
+	*bir = table & PCI_MSIX_TABLE_BIR;
+	off = table & PCI_MSIX_TABLE_OFFSET;
+
+	if (*bir >= PCI_STD_NUM_BARS ||
+	    !(pci_resource_flags(pdev, *bir) & IORESOURCE_MEM) ||
+	    !pci_resource_start(pdev, *bir) ||
+	    pci_resource_len(pdev, *bir) <
+	    (resource_size_t)off + *nr * PCI_MSIX_ENTRY_SIZE)
+		return NULL;
+	*bus_addr = pci_bus_address(pdev, *bir);
+	return ioremap(pci_resource_start(pdev, *bir) + off,
+		       *nr * PCI_MSIX_ENTRY_SIZE);
+}
+
+/*
  * Print the Steering Tag field (bits 31:16 of Vector Control) of every
  * entry of the endpoint's MSI-X table, whether its vector is allocated or
  * not and wherever the ST table is, so that a test sees without vfio what
@@ -919,47 +955,30 @@ static bool tph_emu_msix_readable(struct pci_dev *pdev, int bir,
 static void tph_emu_show_msix_table(struct seq_file *m)
 {
 	bool readable = false;
-	void __iomem *base = NULL;
+	void __iomem *base;
 	pci_bus_addr_t bus_addr = 0;
 	struct pci_dev *pdev;
-	unsigned int i, nr;
+	unsigned int i, nr = 0;
 	unsigned long flags;
 	u32 *ctrl = NULL;
-	u32 table, off;
-	u16 msgctl;
-	int bir;
+	int bir = 0;
 
 	pdev = tph_emu_get_pdev();
-	if (!pdev || !pdev->msix_cap) {
+	if (!pdev) {
 		seq_puts(m, "msix_size 0\n");
+		return;
+	}
+	base = tph_emu_msix_map(pdev, &nr, &bir, &bus_addr);
+	if (IS_ERR(base)) {
+		seq_printf(m, "msix_size %s\n",
+			   PTR_ERR(base) == -ENODEV ? "0" : "unknown");
 		goto out;
 	}
-
-	if (pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
-				 &msgctl) || msgctl == 0xffff ||
-	    pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE,
-				  &table) || PCI_POSSIBLE_ERROR(table)) {
-		seq_puts(m, "msix_size unknown\n");
-		goto out;
-	}
-	nr = (msgctl & PCI_MSIX_FLAGS_QSIZE) + 1;
-	bir = table & PCI_MSIX_TABLE_BIR;
-	off = table & PCI_MSIX_TABLE_OFFSET;
 	seq_printf(m, "msix_size %u\n", nr);
-
-	/* ioremap() may sleep: map first, check under the lock */
-	if (bir < PCI_STD_NUM_BARS &&
-	    (pci_resource_flags(pdev, bir) & IORESOURCE_MEM) &&
-	    pci_resource_start(pdev, bir) &&
-	    pci_resource_len(pdev, bir) >=
-	    (resource_size_t)off + nr * PCI_MSIX_ENTRY_SIZE) {
-		bus_addr = pci_bus_address(pdev, bir);
+	if (base)
 		ctrl = kcalloc(nr, sizeof(*ctrl), GFP_KERNEL);
-		base = ioremap(pci_resource_start(pdev, bir) + off,
-			       nr * PCI_MSIX_ENTRY_SIZE);
-	}
 
-	if (ctrl && base) {
+	if (ctrl) {
 		raw_spin_lock_irqsave(&emu.lock, flags);
 		readable = tph_emu_msix_readable(pdev, bir, bus_addr);
 		for (i = 0; readable && i < nr; i++)
@@ -977,12 +996,72 @@ static void tph_emu_show_msix_table(struct seq_file *m)
 			seq_printf(m, "msix_st %u unavailable\n", i);
 	}
 
+	kfree(ctrl);
 	if (base)
 		iounmap(base);
-	kfree(ctrl);
 out:
 	pci_dev_put(pdev);
 }
+
+/*
+ * "INDEX TAG": write TAG into the Steering Tag field of MSI-X table entry
+ * INDEX behind the kernel's back, as firmware or a kexec'd kernel leaves
+ * one, for a test that the next owner does not inherit it.  Only while no
+ * driver has MSI-X enabled (-EBUSY), with the table readable (-EIO).
+ */
+static ssize_t msix_poke_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	pci_bus_addr_t bus_addr = 0;
+	unsigned int idx, tag, nr = 0;
+	void __iomem *base, *vc;
+	struct pci_dev *pdev;
+	unsigned long flags;
+	char buf[32];
+	int bir = 0, ret = -EIO;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %i", &idx, &tag) != 2 || tag > 0xffff)
+		return -EINVAL;
+
+	pdev = tph_emu_get_pdev();
+	if (!pdev)
+		return -ENODEV;
+	if (pdev->msix_enabled) {
+		ret = -EBUSY;
+		goto out;
+	}
+	base = tph_emu_msix_map(pdev, &nr, &bir, &bus_addr);
+	if (IS_ERR_OR_NULL(base)) {
+		ret = base ? PTR_ERR(base) : -EIO;
+		goto out;
+	}
+	if (idx < nr) {
+		vc = base + idx * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL;
+		raw_spin_lock_irqsave(&emu.lock, flags);
+		if (tph_emu_msix_readable(pdev, bir, bus_addr)) {
+			writel((readl(vc) & ~PCI_MSIX_ENTRY_CTRL_ST) |
+			       FIELD_PREP(PCI_MSIX_ENTRY_CTRL_ST, tag), vc);
+			ret = count;
+		}
+		raw_spin_unlock_irqrestore(&emu.lock, flags);
+	} else {
+		ret = -EINVAL;
+	}
+	iounmap(base);
+out:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+static const struct file_operations msix_poke_fops = {
+	.owner = THIS_MODULE,
+	.write = msix_poke_write,
+};
 
 static int regs_show(struct seq_file *m, void *data)
 {
@@ -1354,6 +1433,7 @@ static int __init tph_emu_init(void)
 			    &counters_fops);
 	debugfs_create_file("core_test", 0644, tph_emu_dir, NULL,
 			    &core_test_fops);
+	debugfs_create_file("msix_poke", 0200, tph_emu_dir, NULL, &msix_poke_fops);
 	debugfs_create_file("unresponsive", 0644, tph_emu_dir, NULL,
 			    &unresponsive_fops);
 

@@ -13,7 +13,10 @@
  * A PCI driver named "tph_variant" that matches no device on its own is
  * bound to a device through driver_override.  debugfs (tph_variant/) counts
  * the calls of the wrapper ("get_dmabuf_phys"), so a test can tell that the
- * dma-bufs it got came through it.
+ * dma-bufs it got came through it, and "outside_bar", set to 1, makes the
+ * wrapper export the range just past the BAR instead: memory that is no
+ * BAR's, as nvgrace-gpu exports its device memory, which must get no TPH
+ * hints.  Nothing may import such a dma-buf.
  *
  * This is a test tool.  Do not load it on a machine that matters.
  */
@@ -26,6 +29,8 @@
 #include <linux/vfio_pci_core.h>
 
 static atomic_t tph_variant_calls = ATOMIC_INIT(0);
+/* Export the range just past the BAR instead, as memory that is no BAR's */
+static bool tph_variant_outside_bar;
 static struct dentry *tph_variant_dir;
 
 static int tph_variant_open_device(struct vfio_device *core_vdev)
@@ -74,10 +79,18 @@ static int tph_variant_get_dmabuf_phys(struct vfio_pci_core_device *vdev,
 				       struct vfio_region_dma_range *dma_ranges,
 				       size_t nr_ranges)
 {
+	size_t i;
+	int ret;
+
 	atomic_inc(&tph_variant_calls);
 
-	return vfio_pci_core_get_dmabuf_phys(vdev, provider, region_index,
-					     phys_vec, dma_ranges, nr_ranges);
+	ret = vfio_pci_core_get_dmabuf_phys(vdev, provider, region_index,
+					    phys_vec, dma_ranges, nr_ranges);
+	if (ret || !READ_ONCE(tph_variant_outside_bar))
+		return ret;
+	for (i = 0; i < nr_ranges; i++)
+		phys_vec[i].paddr += pci_resource_len(vdev->pdev, region_index);
+	return 0;
 }
 
 static const struct vfio_pci_device_ops tph_variant_dev_ops = {
@@ -134,6 +147,8 @@ static int __init tph_variant_init(void)
 	int ret;
 
 	tph_variant_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_bool("outside_bar", 0644, tph_variant_dir,
+			    &tph_variant_outside_bar);
 	debugfs_create_atomic_t("get_dmabuf_phys", 0444, tph_variant_dir,
 				&tph_variant_calls);
 

@@ -11,16 +11,16 @@ APP=$(command -v dpdk-tph || echo /opt/bin/dpdk-tph)
 # Two worker lcores on CPUs 1 and 2; EAL pins the main lcore to CPU 0, so
 # the tags for CPUs 1 and 2 are programmed from a thread that may not run
 # there: tph_stash widens its affinity for the call
-EAL="-l 0-2 -a $BDF --in-memory --no-telemetry -m 64 --log-level=lib.eal:notice"
+EAL="-l 0-2 -a $BDF --in-memory --no-telemetry -m 64 --log-level=lib.eal:info"
 
 # run_app NAME ARGS...: dpdk-tph ARGS with its output in /tmp/NAME.out
 run_app() {
 	_n=$1
 	shift
 	# shellcheck disable=SC2086
-	"$APP" $EAL "$@" >"/tmp/$_n.out" 2>&1
+	"$APP" $EAL -- "$@" >"/tmp/$_n.out" 2>&1
 	_rc=$?
-	echo "# \$ dpdk-tph $EAL $* -> exit $_rc"
+	echo "# \$ dpdk-tph $EAL -- $* -> exit $_rc"
 	grep -E '^(tph|reset|restart|poll|done|dpdk-tph|EAL: (VFIO|Using IOMMU|Probe))' "/tmp/$_n.out" | diag
 	return $_rc
 }
@@ -33,7 +33,7 @@ start_app() {
 	rm -f /tmp/app.in
 	mkfifo /tmp/app.in
 	# shellcheck disable=SC2086
-	"$APP" $EAL "$@" </tmp/app.in >"/tmp/$_n.out" 2>&1 &
+	"$APP" $EAL -- "$@" </tmp/app.in >"/tmp/$_n.out" 2>&1 &
 	APPPID=$!
 	exec 4>/tmp/app.in
 	APPOUT=/tmp/$_n.out
@@ -118,13 +118,14 @@ if [ ! -x "$APP" ]; then
 	exit 1
 fi
 
-# Hugepages for EAL
-mkdir -p /dev/hugepages
-mount -t hugetlbfs nodev /dev/hugepages
+# Hugepages for EAL, and its runtime directory.  No hugetlbfs mount: with
+# --in-memory EAL takes reserved hugepages anonymously (memfd), and a mount
+# would make it flock() the mount point, which this kernel (no
+# FILE_LOCKING) does not have.
+mkdir -p /var/run
 echo 64 >/proc/sys/vm/nr_hugepages
-[ "$(cat /proc/sys/vm/nr_hugepages)" = 64 ] && grep -q ' /dev/hugepages hugetlbfs ' /proc/mounts &&
-	ok "64 hugepages of 2 MB reserved, hugetlbfs mounted" ||
-	nok "64 hugepages of 2 MB reserved, hugetlbfs mounted"
+[ "$(cat /proc/sys/vm/nr_hugepages)" = 64 ] &&
+	ok "64 hugepages of 2 MB reserved" || nok "64 hugepages of 2 MB reserved"
 
 # The group/container path with type1: the bench's intel-iommu runs with
 # intremap=off, so MSIs are not isolated and type1 refuses the container
@@ -149,19 +150,20 @@ fi
 # ST table in the TPH capability: queue q uses entry q.  The kernel never
 # touches that table on an MSI-X change, so stop and start keep the tags.
 lifecycle dpdk-cap cap 16 N 0 1 "0=0x00a1 1=0x00a2 " "the capability's ST table keeps the tags"
-grep -q 'EAL: .*[Tt]ype 1' /tmp/dpdk-cap.out &&
+grep -q 'EAL: .*IOMMU type 1 (Type 1)' /tmp/dpdk-cap.out &&
 	ok "dpdk-cap: EAL used the group/container path with type1" ||
 	nok "dpdk-cap: EAL used the group/container path with type1"
 
 # ST table in the MSI-X table, allowed only with the parameter: queue q uses
 # entry q + 1, its Rx interrupt vector, which the port's Rx interrupt mode
-# makes EAL enable.  EAL's SET_IRQS at each start re-enables MSI-X, which
-# zeroes the table, so stop and start lose the tags until reprogrammed.
-lifecycle dpdk-msix msix 5 Y 1 2 "1=0x0000 2=0x0000 " "MSI-X was enabled again, which zeroed the tags"
+# makes EAL enable.  rte_eth_dev_stop() leaves MSI-X enabled, and the
+# SET_IRQS of the next start only replaces the eventfds of enabled vectors,
+# so MSI-X is not enabled anew and the table keeps the tags.
+lifecycle dpdk-msix msix 5 Y 1 2 "1=0x00a1 2=0x00a2 " "MSI-X stayed enabled, so the MSI-X table keeps the tags"
 
 # An lcore on CPU 3, for which firmware has no tag
 emu loc=cap st_size=16
-EAL="-l 0,1,3 -a $BDF --in-memory --no-telemetry -m 64 --log-level=lib.eal:notice"
+EAL="-l 0,1,3 -a $BDF --in-memory --no-telemetry -m 64 --log-level=lib.eal:info"
 run_app cpu3 --map 0:1,1:3
 rc=$?
 [ $rc -eq 1 ] &&

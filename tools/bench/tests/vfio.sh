@@ -74,8 +74,10 @@ left_on() {
 }
 
 # host_left_tags: a host driver that used TPH in Interrupt Vector mode with
-# the ST table in the MSI-X table, and left its tags there when it unbound,
-# on a device without any reset (no_reset=1; PREBIND for run).
+# the ST table in the MSI-X table, on a device without any reset
+# (no_reset=1; PREBIND for run).  Its unbind must clear its tags; then a tag
+# is left in entry 1 as firmware would leave it, for the next owner's MSI-X
+# enable to drop.
 host_left_tags() {
 	# core_test gives entry i a tag for the (i % online CPUs)-th online
 	# CPU, and firmware has none for CPU 3
@@ -86,7 +88,12 @@ host_left_tags() {
 	echo 1 >/sys/devices/system/cpu/cpu3/online
 	grep -q 'msix_st 1 0x00a1' $D/regs || _rc=1
 	[ $_rc -eq 0 ] || { sed 's/^/#   /' $D/core_test $D/regs; }
+	# The driver's MSI-X disable at unbind clears the tags (PCI/MSI) ...
 	unbind
+	grep -q 'msix_st 1 0x0000' $D/regs || { _rc=1; echo "#   unbind left the tag"; }
+	# ... so put one back, as firmware or a kexec'd kernel leaves it
+	echo "1 0xa1" >$D/msix_poke && grep -q 'msix_st 1 0x00a1' $D/regs || _rc=1
+	[ $_rc -eq 0 ] || sed 's/^/#   /' $D/regs
 	return $_rc
 }
 
@@ -168,7 +175,9 @@ variant() {
 		return
 	fi
 	DRIVER=tph_variant
+	export VFIO_TPH_TEST_VARIANT=/sys/kernel/debug/tph_variant
 	run "$@"
+	unset VFIO_TPH_TEST_VARIANT
 	DRIVER=vfio-pci
 	calls=$(cat /sys/kernel/debug/tph_variant/get_dmabuf_phys 2>/dev/null)
 	echo "# $1: $calls calls of tph_variant's get_dmabuf_phys()"
@@ -245,7 +254,7 @@ else
 	run p2p-tph $DMABUF,dma_buf_other_device present=0 ep_completer=tph bdf=$BDF
 	OTHER=
 	# The same device as p2p-ext under a variant driver of vfio-pci
-	variant p2p-variant dma_buf_presence,dma_buf_set_get present=0 ep_completer=ext bdf=$BDF
+	variant p2p-variant dma_buf_presence,dma_buf_set_get,dma_buf_not_bar present=0 ep_completer=ext bdf=$BDF
 	run p2p-none dma_buf_presence present=0 bdf=$BDF
 	use_device 0000:01:00.0
 fi
