@@ -28,11 +28,11 @@ if (build_kernel arm64 && "$ROOT/scripts/bench-build.sh" --arch arm64 "$BIN64") 
 	# The main device variants: ST table in the capability, in the MSI-X
 	# table, and 16-bit tags with an Extended TPH Completer
 	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --variant dsm --timeout 1200 \
-		--cmdline bench.vfio=cap16,msix,cap64-ext vfio example 2>&1 |
+		--cmdline bench.vfio=cap16,msix,cap64-ext uids vfio example 2>&1 |
 		tee "$LOGS/test-bench-arm64-dsm.log"
 	tally "$LOGS/test-bench-arm64-dsm.log"
 	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --variant dt --timeout 600 \
-		vfio example 2>&1 | tee "$LOGS/test-bench-arm64-dt.log"
+		uids vfio example 2>&1 | tee "$LOGS/test-bench-arm64-dt.log"
 	tally "$LOGS/test-bench-arm64-dt.log"
 else
 	failed=$((failed + 1))

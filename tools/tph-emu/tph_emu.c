@@ -45,7 +45,8 @@
  * config reads of the capability return all ones, as from a device in
  * reset or surprise-removed, and config writes to it are dropped; both
  * still count in "reads" and "writes", the writes also in
- * "dropped_writes".  "msix_poke" writes a Steering Tag into an MSI-X table
+ * "dropped_writes".  "mem_enables" counts the config writes that turn the
+ * endpoint's Memory Space Enable on while it is off.  "msix_poke" writes a Steering Tag into an MSI-X table
  * entry behind the kernel's back, as firmware or a kexec'd kernel leaves one.
  *
  * A PCI driver named "tph_emu" that matches no device on its own can be
@@ -177,6 +178,7 @@ static struct tph_emu {
 	u64 flrs;			/* FLRs seen */
 	u64 bus_resets;			/* Secondary Bus Resets seen */
 	u64 dropped_writes;		/* writes while unresponsive, in @writes too */
+	u64 mem_enables;		/* Memory Space Enable set while clear */
 	bool unresponsive;		/* the capability reads as all ones */
 } emu = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(emu.lock),
@@ -310,6 +312,25 @@ static void tph_emu_watch_write(struct pci_bus *bus, unsigned int devfn,
 	}
 }
 
+/*
+ * Does this write to the endpoint's Command register turn on Memory Space
+ * Enable, which is off?  Counted, so that a test sees whether the kernel
+ * enabled memory decode for an MMIO access while userspace had it off.
+ * Called under the lock.
+ */
+static bool tph_emu_enables_memory(struct pci_bus *bus, unsigned int devfn,
+				   int where, int size, u32 val)
+{
+	u32 cmd;
+
+	if (!emu.cap || bus != emu.ep.bus || devfn != emu.ep_devfn ||
+	    !tph_emu_sets(where, size, val, PCI_COMMAND, PCI_COMMAND_MEMORY))
+		return false;
+	if (tph_emu_orig_ops(bus)->read(bus, devfn, PCI_COMMAND, 2, &cmd))
+		return false;
+	return !(cmd & PCI_COMMAND_MEMORY);
+}
+
 static int tph_emu_read(struct pci_bus *bus, unsigned int devfn, int where,
 			int size, u32 *val)
 {
@@ -378,10 +399,14 @@ static int tph_emu_write(struct pci_bus *bus, unsigned int devfn, int where,
 		emu.writes++;
 		ret = PCIBIOS_SUCCESSFUL;
 	} else {
+		bool mem_on = tph_emu_enables_memory(bus, devfn, where, size, val);
+
 		/* The patched header, DEVCAP and DEVCAP2 are read-only anyway */
 		ret = tph_emu_orig_ops(bus)->write(bus, devfn, where, size, val);
-		if (ret == PCIBIOS_SUCCESSFUL)
+		if (ret == PCIBIOS_SUCCESSFUL) {
 			tph_emu_watch_write(bus, devfn, where, size, val);
+			emu.mem_enables += mem_on;
+		}
 	}
 
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
@@ -1115,7 +1140,7 @@ DEFINE_SHOW_ATTRIBUTE(regs);
 static int counters_show(struct seq_file *m, void *data)
 {
 	unsigned long flags;
-	u64 reads, writes, flrs, bus_resets, dropped_writes;
+	u64 reads, writes, flrs, bus_resets, dropped_writes, mem_enables;
 
 	raw_spin_lock_irqsave(&emu.lock, flags);
 	reads = emu.reads;
@@ -1123,11 +1148,13 @@ static int counters_show(struct seq_file *m, void *data)
 	flrs = emu.flrs;
 	bus_resets = emu.bus_resets;
 	dropped_writes = emu.dropped_writes;
+	mem_enables = emu.mem_enables;
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
 
 	seq_printf(m, "reads %llu\nwrites %llu\nflrs %llu\nbus_resets %llu\n",
 		   reads, writes, flrs, bus_resets);
-	seq_printf(m, "dropped_writes %llu\n", dropped_writes);
+	seq_printf(m, "dropped_writes %llu\nmem_enables %llu\n", dropped_writes,
+		   mem_enables);
 
 	return 0;
 }
@@ -1143,6 +1170,7 @@ static ssize_t counters_write(struct file *file, const char __user *buf,
 	emu.flrs = 0;
 	emu.bus_resets = 0;
 	emu.dropped_writes = 0;
+	emu.mem_enables = 0;
 	raw_spin_unlock_irqrestore(&emu.lock, flags);
 
 	return count;

@@ -163,6 +163,39 @@ resets() {
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
+# decode NAME MODULE-PARAMS...: st_memory_disabled clears memory decode
+# through the config region, programs an entry of the MSI-X table with
+# SET_ST and turns decode on again.  The kernel must turn decode on for its
+# MMIO write, and off again: tph_emu counts the config writes that set
+# Memory Space Enable while it is clear, so the test's count must exceed
+# that of a run of "query" (open and close) by two, the kernel's and the
+# test's own, not by one, which is the test's alone.
+mem_enables() {
+	echo >$D/counters
+	"$TEST" -t "$1" "$BDF" >"/tmp/decode-$1.out" 2>&1
+	grep -q '^# Totals: pass:1 fail:0 ' "/tmp/decode-$1.out" ||
+		{ tail -n 20 "/tmp/decode-$1.out" | sed 's/^/#   /' >&2; echo fail; return; }
+	counter mem_enables
+}
+
+decode() {
+	name=$1
+	shift
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	emu_bound "$name" "$@" || return
+	base=$(mem_enables query)
+	got=$(mem_enables st_memory_disabled)
+	echo "# $name: Memory Space Enable turned on $base times by query, $got by st_memory_disabled"
+	if [ "$base" -ge 0 ] 2>/dev/null && [ "$got" -ge 0 ] 2>/dev/null &&
+	   [ $((got - base)) -eq 2 ]; then
+		emit ok "$name: SET_ST with decode off: the kernel turned decode on for its MSI-X write"
+	else
+		emit "not ok" "$name: SET_ST with decode off: the kernel turned decode on for its MSI-X write"
+	fi
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
 # variant NAME TESTS MODULE-PARAMS...: run, with the device bound to
 # tph_variant instead of vfio-pci.  That variant driver's get_dmabuf_phys()
 # wraps vfio_pci_core_get_dmabuf_phys() rather than being it, and counts its
@@ -226,6 +259,7 @@ else
 	run cap16 $ALL loc=cap st_size=16
 	resets cap16-resets loc=cap st_size=16
 	resets msix-resets loc=msix st_size=5
+	decode msix-decode loc=msix st_size=5
 	run cap64-ext $POLICY,get_st,reset_clears_state loc=cap st_size=64 ext=1 completer=ext
 	run msix $ALL loc=msix st_size=5
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
