@@ -65,10 +65,10 @@ done
 case "$ARCH:$VARIANT" in
 x86_64:dsm|x86_64:nodsm)
 	KERNEL=${KERNEL:-$CACHE/build/x86_64/arch/x86/boot/bzImage}
-	QEMU=qemu-system-x86_64 ;;
+	QEMU="qemu-system-x86_64" ;;
 arm64:dsm|arm64:dt)
 	KERNEL=${KERNEL:-$CACHE/build/arm64-bench/arch/arm64/boot/Image}
-	QEMU=qemu-system-aarch64
+	QEMU="qemu-system-aarch64"
 	UEFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 	[ -f "$UEFI" ] || die "no $UEFI (qemu-efi-aarch64, see scripts/deps.sh)" ;;
 x86_64:*) die "--variant must be dsm or nodsm for x86_64" ;;
