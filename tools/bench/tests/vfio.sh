@@ -6,21 +6,43 @@
 IMPORTER_KO=$(dirname "$KO")/tph_importer.ko
 VARIANT_KO=$(dirname "$KO")/tph_variant.ko
 TEST=$(command -v vfio_pci_tph_test || echo /opt/bin/vfio_pci_tph_test)
+UNRESP=$(command -v tph-unresponsive || echo /opt/bin/tph-unresponsive)
 # A second device bound to vfio-pci for the run, passed as a second BDF
 OTHER=
 # The driver that run binds the device under test to: vfio-pci, or
 # tph_variant, a variant driver of it (see variant)
 DRIVER=vfio-pci
 
-# What firmware reports: the bench _DSM, or none without it (x86_64 without
-# the SSDT, arm64 booted with a device tree).
+# What firmware reports, as the kselftest's options: the bench _DSM
+# (tools/bench/tph-dsm-body.asl: CPU N gets 0xA0 + N and 0xA100 + N for
+# volatile, 0xB0 + N and 0xB100 + N for persistent memory, CPU 3 none), or
+# none without it (x86_64 without the SSDT, arm64 booted with a device tree)
 case " $(cat /proc/cmdline) " in
-*" bench.variant=nodsm "*|*" bench.variant=dt "*) FW=none ;;
-*) FW=bench ;;
+*" bench.variant=nodsm "*|*" bench.variant=dt "*)
+	FW=none
+	FWOPTS=--firmware-st=no ;;
+*)
+	FW=bench
+	FWOPTS="--firmware-st=yes --st=3:none"
+	for c in 0 1 2; do
+		FWOPTS="$FWOPTS --st=$c:$((0xa0 + c)),$((0xa100 + c)),$((0xb0 + c)),$((0xb100 + c))"
+	done ;;
 esac
-export VFIO_TPH_TEST_FW=$FW
-# tph_emu's debugfs, through which the kselftest makes the device unresponsive
-export VFIO_TPH_TEST_EMU=/sys/kernel/debug/tph_emu
+# The IOMMU modes (kselftest fixture variants) a run covers: iommufd, and
+# where a run names it, the legacy container/group path with type1 that
+# DPDK takes
+MODES=iommufd
+
+# only MODE TEST...: the kselftest's filter for TESTs ("all" for every
+# one) in IOMMU mode MODE
+only() {
+	_m=$1
+	shift
+	[ "$1" = all ] && { echo "-v $_m"; return; }
+	for _t in $(echo "$@" | tr , ' '); do
+		printf -- '-r vfio_pci_tph_test.%s.%s ' "$_m" "$_t"
+	done
+}
 
 
 # run VARIANT TESTS MODULE-PARAMS...: TESTS is "all" or a comma-separated
@@ -32,7 +54,9 @@ run() {
 	shift 2
 	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
 	filter=
-	[ "$tests" = all ] || filter=$(echo "$tests" | sed 's/\([^,]*\)/-t \1/g; s/,/ /g')
+	for m in $MODES; do
+		filter="$filter $(only "$m" "$tests")"
+	done
 	if ! insmod "$KO" "$@"; then
 		emit "not ok" "$name: insmod tph_emu $*"
 		return
@@ -47,10 +71,10 @@ run() {
 		rmmod tph_emu
 		return
 	fi
-	echo "# variant $name: tph_emu $*; tests: $tests; driver $DRIVER${OTHER:+; second device $OTHER}"
+	echo "# variant $name: tph_emu $*; tests: $tests; IOMMU modes: $MODES; driver $DRIVER${OTHER:+; second device $OTHER}"
 	out=/tmp/vfio-$name.tap
 	# shellcheck disable=SC2086
-	"$TEST" $filter "$BDF" $OTHER >"$out" 2>&1
+	"$TEST" $FWOPTS $filter "$BDF" $OTHER >"$out" 2>&1
 	rc=$?
 	grep -vE '^(ok|not ok) ' "$out" | sed 's/^#* */# /' | grep -v '^# *$' | head -n 300
 	relay "$name" "$out"
@@ -98,9 +122,11 @@ host_left_tags() {
 }
 
 # dsm_counts: the _DSM counts its evaluations of function 0xF in the log
-# (tph-dsm.asl), and set_st_full_table makes one SET_ST and one GET of the
-# 16-entry table, its entries spread over CPUs 0-2 and both memory types: 6
-# distinct (CPU, memory type) pairs, so 12 evaluations, not 32.
+# (tph-dsm.asl).  set_st_full_table first learns each CPU's tags with one
+# GET of two entries (both memory types) per CPU, 8 evaluations for CPUs
+# 0-3, then makes one SET_ST and one GET of the 16-entry table, its entries
+# spread over CPUs 0-2 and both memory types: 6 distinct (CPU, memory type)
+# pairs, so 8 + 6 + 6 = 20 evaluations, where one per entry would be 40.
 dsm_counts() {
 	name=$1
 	shift
@@ -108,15 +134,16 @@ dsm_counts() {
 	emu_bound "$name" "$@" || return
 	echo 1 >/sys/module/acpi/parameters/aml_debug_output
 	before=$(dmesg | grep -c 'TPHDSM eval')
-	"$TEST" -t set_st_full_table "$BDF" >/tmp/dsm.out 2>&1
+	# shellcheck disable=SC2046
+	"$TEST" $FWOPTS $(only iommufd set_st_full_table) "$BDF" >/tmp/dsm.out 2>&1
 	evals=$(($(dmesg | grep -c 'TPHDSM eval') - before))
 	echo 0 >/sys/module/acpi/parameters/aml_debug_output
 	echo "# $name: set_st_full_table: $evals _DSM evaluations of function 0xF"
-	if grep -q '^# Totals: pass:1 fail:0 ' /tmp/dsm.out && [ "$evals" -eq 12 ]; then
-		emit ok "$name: one _DSM evaluation per distinct CPU and memory type of a batch (12)"
+	if grep -q '^# Totals: pass:1 fail:0 ' /tmp/dsm.out && [ "$evals" -eq 20 ]; then
+		emit ok "$name: one _DSM evaluation per distinct CPU and memory type of a batch (20)"
 	else
 		tail -n 20 /tmp/dsm.out | sed 's/^/#   /'
-		emit "not ok" "$name: one _DSM evaluation per distinct CPU and memory type of a batch (12)"
+		emit "not ok" "$name: one _DSM evaluation per distinct CPU and memory type of a batch (20)"
 	fi
 	unbind
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
@@ -132,7 +159,8 @@ dsm_counts() {
 # report each of the three as clearing TPH, none as "not tested".
 reset_counts() {
 	echo >/sys/kernel/debug/tph_emu/counters
-	"$TEST" -t "$1" "$BDF" >"/tmp/resets-$1.out" 2>&1
+	# shellcheck disable=SC2046
+	"$TEST" $FWOPTS $(only iommufd "$1") "$BDF" >"/tmp/resets-$1.out" 2>&1
 	if ! grep -q '^# Totals: pass:1 fail:0 ' "/tmp/resets-$1.out" ||
 	   { [ "$1" = reset_clears_state ] &&
 	     [ "$(grep -cE '(VFIO_DEVICE_RESET|VFIO_DEVICE_PCI_HOT_RESET|FLR through config space): TPH Control .* cleared' \
@@ -172,7 +200,8 @@ resets() {
 # test's own, not by one, which is the test's alone.
 mem_enables() {
 	echo >$D/counters
-	"$TEST" -t "$1" "$BDF" >"/tmp/decode-$1.out" 2>&1
+	# shellcheck disable=SC2046
+	"$TEST" $FWOPTS $(only iommufd "$1") "$BDF" >"/tmp/decode-$1.out" 2>&1
 	grep -q '^# Totals: pass:1 fail:0 ' "/tmp/decode-$1.out" ||
 		{ tail -n 20 "/tmp/decode-$1.out" | sed 's/^/#   /' >&2; echo fail; return; }
 	counter mem_enables
@@ -192,6 +221,28 @@ decode() {
 	else
 		emit "not ok" "$name: SET_ST with decode off: the kernel turned decode on for its MSI-X write"
 	fi
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
+# unresponsive NAME MODULE-PARAMS...: tph-unresponsive (tools/tph-stress),
+# which makes tph_emu's capability read as all ones, as a device in reset
+# does, and checks that GET, SET and SET_ST fail with -EIO and enable
+# nothing; through iommufd and through the group/container path
+unresponsive() {
+	name=$1
+	shift
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	emu_bound "$name" "$@" || return
+	echo N >$PARAM
+	for g in "" --group; do
+		"$UNRESP" "$BDF" $g >/tmp/unresp.out 2>&1
+		rc=$?
+		grep '^#' /tmp/unresp.out
+		relay "$name${g:+ (group)}" /tmp/unresp.out
+		[ "$rc" -eq 0 ] && [ "$RELAYED" -gt 0 ] ||
+			emit "not ok" "$name${g:+ (group)}: tph-unresponsive exit status $rc"
+	done
 	unbind
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
@@ -233,6 +284,8 @@ fi
 # The bench's emulated intel-iommu runs with intremap=off, so without this
 # iommufd refuses to bind the device (no isolated MSI).  A test VM only.
 echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
+# ... and the type1 container refuses it (VFIO_SET_IOMMU: EPERM)
+echo 1 >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 if [ ! -x "$TEST" ]; then
 	emit "not ok" "vfio_pci_tph_test binary present"
 	echo "1..$n"
@@ -243,31 +296,36 @@ fi
 # the policy, width and programming tests on the others; and on devices or
 # kernels where TPH is not usable, where every other test skips, the test
 # that the features are absent.
-POLICY=feature_presence,query,enable_policy,set_st_full_table,st_all_or_nothing,dma_buf_presence
+POLICY=feature_presence,query,firmware_tags,enable_policy,set_st_full_table,st_all_or_nothing,dma_buf_presence
 ABSENT=feature_presence,dma_buf_presence
 DMABUF=dma_buf_presence,dma_buf_set_get,dma_buf_invalid,dma_buf_revoke
 # Every test but the dma-buf ones, which need a device that completes TPH
 ALL=$POLICY,set_invalid,st_invalid,st_cpu_affinity,st_firmware_without_tag
 ALL=$ALL,st_msix_needs_vector,get_st,close_disables,reset_clears_state,config_write_dropped
-ALL=$ALL,st_before_enable,st_cpu_offline,st_memory_disabled,d3hot,unresponsive,msix_starts_clean
+ALL=$ALL,st_before_enable,st_cpu_offline,st_memory_disabled,d3hot,msix_starts_clean
 if grep -q notph /proc/cmdline; then
 	run notph $ABSENT loc=cap st_size=16
 elif [ "$FW" = none ]; then
 	# No _DSM: the features work, but firmware resolves no tag
-	run cap16 feature_presence,query,st_firmware_without_tag,get_st loc=cap st_size=16
+	run cap16 feature_presence,query,firmware_tags,st_firmware_without_tag,get_st loc=cap st_size=16
 else
+	# Both IOMMU modes on the two main variants
+	MODES="iommufd vfio_type1_iommu"
 	run cap16 $ALL loc=cap st_size=16
+	run msix $ALL loc=msix st_size=5
+	MODES=iommufd
+	unresponsive cap16-unresponsive loc=cap st_size=16
 	resets cap16-resets loc=cap st_size=16
 	resets msix-resets loc=msix st_size=5
 	decode msix-decode loc=msix st_size=5
 	run cap64-ext $POLICY,get_st,reset_clears_state loc=cap st_size=64 ext=1 completer=ext
-	run msix $ALL loc=msix st_size=5
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
 	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
 	run iv-only $POLICY loc=cap st_size=4 modes=2
 	run ds-notable feature_presence,query,enable_policy loc=none modes=5
 	# Interrupt Vector mode without an ST table takes device-specific tags
-	run iv-notable feature_presence,query,enable_policy,unresponsive loc=none modes=3
+	run iv-notable feature_presence,query,enable_policy loc=none modes=3
+	unresponsive iv-notable-unresponsive loc=none modes=3
 	# The reserved TPH Completer encoding 2 of the Root Port: not usable
 	run rsvd-completer $ABSENT loc=cap st_size=16 ext=1 completer=rsvd
 	# State that a previous owner left on a device that cannot be reset
