@@ -9,6 +9,7 @@
 #   make export   write the work tree's series back to patches/
 #   make build    build the bench kernel from patches/
 #   make check    the static gate: git am, checkpatch, bisect build, configs
+#   make bench    the VM bench alone (x86_64 and arm64), without the gate
 #   make test-arm64  the arm64 part of make test alone (kernel, two boots)
 #
 # KSRC=/path/to/linux uses your own git tree as the base instead of Debian's
@@ -38,7 +39,7 @@ build: deps
 	@scripts/build.sh
 
 bench: deps
-	@scripts/bench.sh
+	@scripts/bench-all.sh
 
 test: deps
 	@scripts/test.sh

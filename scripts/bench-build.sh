@@ -3,7 +3,7 @@
 # kernel, from the gate's checkout of the series: the tph_emu module and its
 # companions (tools/tph-emu), and into DIR the static vfio_pci_tph_test
 # kselftest, the static example program vfio-tph (tools/vfio-tph) and the
-# stress and fuzz programs (tools/tph-stress), all against the series' uAPI
+# stress, fuzz and all-ones programs (tools/tph-stress), all against the series' uAPI
 # headers, and for x86_64 the static DPDK consumer dpdk-tph (tools/dpdk),
 # against the system's.  For x86_64 the modules are built in tools/tph-emu; for arm64,
 # cross-compiled, in a copy of it at $CACHE/bench/arm64/tph-emu.
@@ -22,7 +22,7 @@ x86_64)
 	kmake=() cc=gcc ksflags=-static ;;
 arm64)
 	obj=$BUILD/arm64-bench emu=$CACHE/bench/arm64/tph-emu ks=$CACHE/bench/arm64/kselftest
-	kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) cc=aarch64-linux-gnu-gcc
+	kmake=(ARCH=arm64 CROSS_COMPILE="$ARM64_CROSS") cc=${ARM64_CROSS}gcc
 	# The kselftest links libuuid, which the cross toolchain lacks
 	ksflags="-static -L$(arm64_pkg uuid-dev)/usr/lib/aarch64-linux-gnu"
 	mkdir -p "$emu"
@@ -52,4 +52,4 @@ if [ "$arch" = x86_64 ]; then
 	dpdk=("$out/dpdk-tph")
 fi
 ls -l "$emu/tph_emu.ko" "$out/vfio_pci_tph_test" "$out/vfio-tph" \
-	"$out/tph-stress" "$out/tph-fuzz" "${dpdk[@]}"
+	"$out/tph-stress" "$out/tph-fuzz" "$out/tph-unresponsive" "${dpdk[@]}"

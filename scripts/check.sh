@@ -101,8 +101,8 @@ enabled() {
 # build_objs OBJDIR ARCH LOG: build the touched objects that exist at the
 # current checkout, with W=1 and sparse (C=2 checks each named object).
 build_objs() {
-	local obj=$1 arch=$2 log=$3 cross= o list=()
-	[ "$arch" = arm64 ] && cross=aarch64-linux-gnu-
+	local obj=$1 arch=$2 log=$3 cross o list=()
+	cross=$(cross_prefix "$arch")
 	for o in "${objs[@]}"; do
 		[ -f "$GATE/${o%.o}.c" ] && enabled "$obj" "$o" && list+=("$o")
 	done

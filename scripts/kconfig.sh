@@ -2,10 +2,10 @@
 # kconfig.sh SRC OBJ ARCH FRAGMENT...: write OBJ/.config as tinyconfig plus
 # the fragments, and fail if a requested option did not stick.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 src=$1 obj=$2 arch=$3
 shift 3
-cross=
-[ "$arch" = arm64 ] && cross=aarch64-linux-gnu-
+cross=$(cross_prefix "$arch")
 mkdir -p "$obj"
 cat "$@" >"$obj/.fragment"
 if [ -f "$obj/.config" ] && cmp -s "$obj/.fragment" "$obj/.fragment.used"; then

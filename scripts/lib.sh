@@ -199,11 +199,16 @@ gate_checkout() {
 	git -C "$GATE" config user.email "$IDENT_EMAIL"
 }
 
+# The cross toolchain for arm64 (Debian's gcc-aarch64-linux-gnu), and the
+# CROSS_COMPILE prefix for building ARCH on this host
+ARM64_CROSS=aarch64-linux-gnu-
+cross_prefix() { if [ "$1" = arm64 ]; then echo "$ARM64_CROSS"; fi; }
+
 # prepare OBJDIR ARCH FRAGMENT...: configure OBJDIR for $GATE and make prepare.
 prepare() {
-	local obj=$1 arch=$2 cross=
+	local obj=$1 arch=$2 cross
 	shift 2
-	[ "$arch" = arm64 ] && cross=aarch64-linux-gnu-
+	cross=$(cross_prefix "$arch")
 	"$ROOT/scripts/kconfig.sh" "$GATE" "$obj" "$arch" "$@" &&
 		make -s -C "$GATE" O="$obj" ARCH="$arch" CROSS_COMPILE="$cross" \
 			-j"$JOBS" prepare >"$obj/prepare.log" 2>&1
@@ -218,7 +223,7 @@ build_kernel() {
 		prepare "$BUILD/arm64-bench" arm64 "${arm64_cfg[@]}" &&
 			progress "arm64 kernel" "$BUILD/arm64-bench" \
 				make -s -C "$GATE" O="$BUILD/arm64-bench" ARCH=arm64 \
-				CROSS_COMPILE=aarch64-linux-gnu- -j"$JOBS" Image modules
+				CROSS_COMPILE="$ARM64_CROSS" -j"$JOBS" Image modules
 	else
 		prepare "$BUILD/x86_64" x86_64 "${x86_cfg[@]}" &&
 			progress "x86_64 kernel" "$BUILD/x86_64" \
