@@ -227,6 +227,31 @@ decode() {
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
+# wrong_fw NAME MODULE-PARAMS...: firmware_tags can fail: told that CPU 0
+# has other tags than the bench _DSM gives, or that firmware gives none, it
+# must fail, and told the truth, pass
+wrong_fw() {
+	name=$1
+	shift
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	emu_bound "$name" "$@" || return
+	_r=
+	for o in "--st=0:0xa1,0xa101,0xb1,0xb101" "--st=1:none" --firmware-st=no ""; do
+		# shellcheck disable=SC2046,SC2086
+		"$TEST" ${o:-$FWOPTS} $(only iommufd firmware_tags) "$BDF" >/tmp/wrongfw.out 2>&1
+		_t=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .*/\1\/\2/p' /tmp/wrongfw.out)
+		echo "# $name: firmware_tags ${o:-with the bench's options}: pass/fail $_t"
+		_r="$_r $_t"
+	done
+	if [ "$_r" = " 0/1 0/1 0/1 1/0" ]; then
+		emit ok "$name: firmware_tags fails when told wrong tags, a wrong no-tag CPU or no firmware, passes when told the truth"
+	else
+		emit "not ok" "$name: firmware_tags fails when told wrong tags, a wrong no-tag CPU or no firmware, passes when told the truth"
+	fi
+	unbind
+	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
+}
+
 # unresponsive NAME MODULE-PARAMS...: tph-unresponsive (tools/tph-stress),
 # which makes tph_emu's capability read as all ones, as a device in reset
 # does, and checks that GET, SET and SET_ST fail with -EIO and enable
@@ -317,6 +342,7 @@ else
 	run msix $ALL loc=msix st_size=5
 	MODES=iommufd
 	unresponsive cap16-unresponsive loc=cap st_size=16
+	wrong_fw cap16-wrong-fw loc=cap st_size=16
 	resets cap16-resets loc=cap st_size=16
 	resets msix-resets loc=msix st_size=5
 	decode msix-decode loc=msix st_size=5
