@@ -165,6 +165,11 @@ vko=$(dirname "$TPH_EMU_KO")/tph_variant.ko
 for f in "$BENCH"/tests/*.sh ${XTESTS:+"$XTESTS"/*.sh}; do
 	[ -f "$f" ] && add "/tests/$(basename "$f")" "$f"
 done
+# The sets print TAP through the kernel's own helpers (tests/lib.sh), from
+# the tree under test
+ktap=$GATE/tools/testing/selftests/kselftest/ktap_helpers.sh
+[ -f "$ktap" ] || die "no $ktap: the gate's checkout is missing (make build)"
+add /tests/ktap_helpers.sh "$ktap"
 if [ -n "$BIN" ]; then
 	while IFS= read -r -d '' f; do
 		add "/opt/bin/$(basename "$f")" "$f"

@@ -30,6 +30,7 @@
 # Register offsets and lists of values are split into words on purpose.
 # shellcheck disable=SC2086
 
+. "$(dirname "$0")/lib.sh"
 BDF=${TPH_EMU_BDF:-0000:01:00.0}
 KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
 D=/sys/kernel/debug/tph_emu
@@ -39,19 +40,12 @@ DSM=1
 [ "${BENCH_VARIANT:-dsm}" = nodsm ] && DSM=0
 PLAN=40
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
-diag() { sed 's/^/# /' "$@"; }
 # is WHAT GOT WANT
 is() {
 	if [ "$2" = "$3" ]; then
 		ok "$1"
 	else
-		notok "$1"
+		nok "$1"
 		echo "# got:  $2"
 		echo "# want: $3"
 	fi
@@ -144,7 +138,7 @@ load() {
 	if insmod "$KO" bdf="$BDF" "$@" 2>/tmp/insmod.err && [ -e "$DEV/config" ]; then
 		ok "$what: insmod tph_emu $*"
 	else
-		notok "$what: insmod tph_emu $*"
+		nok "$what: insmod tph_emu $*"
 		diag /tmp/insmod.err
 	fi
 	regs
@@ -247,7 +241,8 @@ program() {
 }
 
 echo "TAP version 13"
-echo "1..$PLAN"
+ktap_print_header
+ktap_set_plan $PLAN
 t
 CS0=$CS
 ncpus
@@ -496,8 +491,8 @@ head -n 20 /tmp/splat | diag
 
 t
 echo "# uptime $T: done in $(((CS - CS0) / 100)) s"
-if [ $n -ne $PLAN ]; then
-	echo "# ran $n checks, planned $PLAN"
+if [ $((KTAP_TESTNO - 1)) -ne $PLAN ]; then
+	echo "# ran $((KTAP_TESTNO - 1)) checks, planned $PLAN"
 	exit 1
 fi
-[ $failed -eq 0 ]
+ktap_finished

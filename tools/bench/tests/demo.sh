@@ -34,7 +34,7 @@ show_new() {
 	shown=$(wc -l </tmp/ex.out)
 }
 
-echo "TAP version 13"
+ktap_print_header
 echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
 
 say "1. The device: 01:00.0 with a TPH Requester capability (emulated by tph_emu; firmware _DSM in the bench's SSDT)"
@@ -97,5 +97,4 @@ refused "Interrupt Vector mode with the ST table in the MSI-X table" enable_unsa
 
 unbind
 rmmod tph_emu
-echo "1..$n"
-exit $fail
+tap_done

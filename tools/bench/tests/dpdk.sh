@@ -111,11 +111,10 @@ lifecycle() {
 	echo N >$PARAM
 }
 
-echo "TAP version 13"
+ktap_print_header
 if [ ! -x "$APP" ]; then
 	nok "dpdk-tph binary present"
-	echo "1..$n"
-	exit 1
+	tap_done
 fi
 
 # Hugepages for EAL, and its runtime directory.  No hugetlbfs mount: with
@@ -143,8 +142,7 @@ if grep -q 'pci=notph' /proc/cmdline; then
 		nok "pci=notph: runs the port without TPH and says so, exit 0 (exit $rc)"
 	unbind
 	rmmod tph_emu
-	echo "1..$n"
-	exit $fail
+	tap_done
 fi
 
 # ST table in the TPH capability: queue q uses entry q.  The kernel never
@@ -177,5 +175,4 @@ _got="ctrl=$(reg ctrl) $(entries)"
 	{ echo "#   $_got"; nok "after the failed batch and the close: nothing programmed, TPH disabled"; }
 unbind
 rmmod tph_emu
-echo "1..$n"
-exit $fail
+tap_done

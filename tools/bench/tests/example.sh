@@ -26,19 +26,17 @@ ex() {
 	fi && ok "$desc" || nok "$desc"
 }
 
-echo "TAP version 13"
+ktap_print_header
 if [ ! -x "$EX" ]; then
 	nok "vfio-tph binary present"
-	echo "1..$n"
-	exit 1
+	tap_done
 fi
 
 if grep -q 'intel_iommu=off' /proc/cmdline; then
 	insmod "$KO" loc=cap st_size=16
 	ex 1 'no IOMMU group' "no IOMMU group: one-line error, exit 1" $BDF
 	rmmod tph_emu
-	echo "1..$n"
-	exit $fail
+	tap_done
 fi
 
 echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
@@ -57,8 +55,7 @@ case " $(cat /proc/cmdline) " in
 		{ echo "#   TPH Control $(reg ctrl)"; nok "no firmware tags: TPH disabled after the example"; }
 	unbind
 	rmmod tph_emu
-	echo "1..$n"
-	exit $fail
+	tap_done
 	;;
 esac
 
@@ -170,5 +167,4 @@ ex 1 'not usable|TPH' "no TPH capability: PROBE fails, explains why" $BDF
 
 unbind
 rmmod tph_emu
-echo "1..$n"
-exit $fail
+tap_done

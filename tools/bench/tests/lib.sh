@@ -1,18 +1,33 @@
 #!/bin/sh
-# Helpers shared by the sets that drive the bench device: example and demo
-# (the example program tools/vfio-tph) and vfio (the kselftest).  Sourced,
-# not a set itself.
+# Helpers shared by every set: TAP output through the kernel's
+# tools/testing/selftests/kselftest/ktap_helpers.sh, which the bench copies
+# next to this file from the tree under test, and the bench device.
+# Sourced, not a set itself.
 KO=${TPH_EMU_KO:-/lib/modules/tph_emu.ko}
 EX=$(command -v vfio-tph || echo /opt/bin/vfio-tph)
 BDF=0000:01:00.0
 DEV=/sys/bus/pci/devices/$BDF
 D=/sys/kernel/debug/tph_emu
 PARAM=/sys/module/vfio_pci_core/parameters/enable_unsafe_tph_ds_mode
-n=0 fail=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
-diag() { sed 's/^/#   /'; }
+# ktap_helpers.sh echoes descriptions unquoted: no globbing of them
+set -f
+. "$(dirname "$0")/ktap_helpers.sh"
+ok() { ktap_test_pass "$1"; }
+nok() { ktap_test_fail "$1"; }
+# skip DESC WHY
+skip() { ktap_test_skip "$1 ($2)"; }
+# emit RESULT TEXT: RESULT is "ok" or "not ok"
+emit() { if [ "$1" = ok ]; then ok "$2"; else nok "$2"; fi; }
+# check DESC COMMAND...: ok if COMMAND succeeds
+check() { _what=$1; shift; if "$@"; then ok "$_what"; else nok "$_what"; fi; }
+diag() { sed 's/^/#   /' "$@"; }
+# tap_done: the plan for the results so far, the totals, and the exit
+# status of the set (0 if every result was ok or skipped)
+tap_done() {
+	ktap_set_plan $((KTAP_TESTNO - 1))
+	ktap_finished
+}
 
 # use_device BDF: the device that the helpers below act on by default
 use_device() {
@@ -82,9 +97,6 @@ finish_paused() {
 
 reg() { awk -v k="$1" '$1 == k { print $2 }' $D/regs; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' $D/counters; }
-
-# emit RESULT TEXT: one more TAP result, numbered from $n
-emit() { n=$((n + 1)); echo "$1 $n - $2"; }
 
 # relay NAME FILE: the TAP results in FILE as ours, "ok N - NAME: test";
 # sets RELAYED to how many there were

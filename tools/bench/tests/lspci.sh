@@ -6,27 +6,20 @@
 # The capability comes from tph_emu.ko, loaded here with its default
 # parameters.  Without the module the TPH checks fail; they do not skip.
 
-BDF=0000:01:00.0
-KO=/lib/modules/tph_emu.ko
-DEV=/sys/bus/pci/devices/$BDF
-n=0
+. "$(dirname "$0")/lib.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() { what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
-diag() { sed 's/^/# /'; }
-
-echo "1..8"
+ktap_print_header
+ktap_set_plan 8
 
 # 1. The module loads.
 if [ -d /sys/module/tph_emu ]; then
 	ok "tph_emu is loaded"
 elif [ ! -f $KO ]; then
-	notok "tph_emu.ko loads: $KO is not in the initramfs"
+	nok "tph_emu.ko loads: $KO is not in the initramfs"
 elif insmod $KO 2>/tmp/insmod.err; then
 	ok "tph_emu.ko loads with default parameters"
 else
-	notok "tph_emu.ko loads with default parameters"
+	nok "tph_emu.ko loads with default parameters"
 	diag </tmp/insmod.err
 fi
 
@@ -66,7 +59,7 @@ if [ -d $DEV/iommu_group/devices ]; then
 	check "01:00.0 is alone in IOMMU group $grp" test "$members" = "$BDF"
 	[ "$members" = "$BDF" ] || echo "# group members: $members"
 else
-	notok "01:00.0 has an IOMMU group"
+	nok "01:00.0 has an IOMMU group"
 fi
 
 # 7. iommufd is there.
@@ -86,7 +79,7 @@ c=$(cdev)
 if [ -n "$c" ] && [ -c "/dev/vfio/devices/$(basename "$c")" ]; then
 	ok "vfio cdev: /dev/vfio/devices/$(basename "$c") for 01:00.0"
 else
-	notok "vfio cdev: /dev/vfio/devices/vfioN for 01:00.0 (driver: $(basename "$(readlink $DEV/driver 2>/dev/null)"))"
+	nok "vfio cdev: /dev/vfio/devices/vfioN for 01:00.0 (driver: $(basename "$(readlink $DEV/driver 2>/dev/null)"))"
 	ls -l /dev/vfio /dev/vfio/devices 2>&1 | diag
 fi
 if [ "$old" != vfio-pci ]; then
@@ -94,4 +87,4 @@ if [ "$old" != vfio-pci ]; then
 	echo >$DEV/driver_override
 	[ -n "$old" ] && echo $BDF >"/sys/bus/pci/drivers/$old/bind"
 fi
-exit 0
+ktap_finished

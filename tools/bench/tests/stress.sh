@@ -40,10 +40,10 @@ one() {
 	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
-echo "TAP version 13"
+ktap_print_header
 echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
 for b in "$STRESS" "$FUZZ"; do
-	[ -x "$b" ] || { emit "not ok" "$b present"; echo "1..$n"; exit 1; }
+	[ -x "$b" ] || { nok "$b present"; tap_done; }
 done
 FW=bench
 grep -qE 'bench.variant=(nodsm|dt)( |$)' /proc/cmdline && FW=none
@@ -53,4 +53,4 @@ EMU="loc=msix st_size=5"
 one stress-msix Y "$STRESS" --fw "$FW" --seconds "$SECONDS_EACH" "$BDF"
 EMU="loc=cap st_size=16"
 one fuzz-cap N "$FUZZ" --seed "$FUZZ_SEED" --calls "$FUZZ_CALLS" --fw "$FW" "$BDF"
-echo "1..$n"
+tap_done

@@ -6,7 +6,7 @@
 # firmware node.  Runs in the arm64 bench; TAP on stdout.
 . "$(dirname "$0")/lib.sh"
 
-echo "TAP version 13"
+ktap_print_header
 dt=
 grep -q 'bench.variant=dt' /proc/cmdline && dt=1
 for c in /sys/devices/system/cpu/cpu[0-9]*; do
@@ -22,5 +22,4 @@ for c in /sys/devices/system/cpu/cpu[0-9]*; do
 	[ "$uid" = $((16 + cpu)) ] && ok "CPU $cpu: processor UID $((16 + cpu)) (0x1$cpu), not $cpu" ||
 		nok "CPU $cpu: processor UID $((16 + cpu)) (0x1$cpu), not $cpu"
 done
-echo "1..$n"
-exit $fail
+tap_done

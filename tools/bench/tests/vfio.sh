@@ -240,7 +240,7 @@ wrong_fw() {
 		# shellcheck disable=SC2046,SC2086
 		"$TEST" ${o:-$FWOPTS} $(only iommufd firmware_tags) "$BDF" >/tmp/wrongfw.out 2>&1
 		_t=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .*/\1\/\2/p' /tmp/wrongfw.out)
-		echo "# $name: firmware_tags ${o:-with the bench's options}: pass/fail $_t"
+		echo "# $name: firmware_tags ${o:-with the bench options}: pass/fail $_t"
 		_r="$_r $_t"
 	done
 	if [ "$_r" = " 0/1 0/1 0/1 1/0" ]; then
@@ -300,7 +300,7 @@ variant() {
 	rmmod tph_variant || emit "not ok" "$1: rmmod tph_variant"
 }
 
-echo "TAP version 13"
+ktap_print_header
 # The test dma-buf importer: the kselftest attaches it to the dma-bufs it
 # exports and checks what it reads through dma_buf_get_pci_tph()
 if insmod "$IMPORTER_KO"; then
@@ -315,8 +315,7 @@ echo 1 >/sys/module/iommufd/parameters/allow_unsafe_interrupts
 echo 1 >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 if [ ! -x "$TEST" ]; then
 	emit "not ok" "vfio_pci_tph_test binary present"
-	echo "1..$n"
-	exit 1
+	tap_done
 fi
 
 # Every test on the variants that differ in tag width and table location;
@@ -379,4 +378,4 @@ else
 	use_device 0000:01:00.0
 fi
 rmmod tph_importer || emit "not ok" "rmmod tph_importer (a dma-buf reference leaked?)"
-echo "1..$n"
+tap_done
