@@ -10,13 +10,12 @@ DEV=/sys/bus/pci/devices/$BDF
 D=/sys/kernel/debug/tph_emu
 PARAM=/sys/module/vfio_pci_core/parameters/enable_unsafe_tph_ds_mode
 
-# ktap_helpers.sh echoes descriptions unquoted: no globbing of them
-set -f
 . "$(dirname "$0")/ktap_helpers.sh"
-ok() { ktap_test_pass "$1"; }
-nok() { ktap_test_fail "$1"; }
+# ktap_helpers.sh echoes a description unquoted: no globbing of it
+ok() { set -f; ktap_test_pass "$1"; set +f; }
+nok() { set -f; ktap_test_fail "$1"; set +f; }
 # skip DESC WHY
-skip() { ktap_test_skip "$1 ($2)"; }
+skip() { set -f; ktap_test_skip "$1 ($2)"; set +f; }
 # emit RESULT TEXT: RESULT is "ok" or "not ok"
 emit() { if [ "$1" = ok ]; then ok "$2"; else nok "$2"; fi; }
 # check DESC COMMAND...: ok if COMMAND succeeds
