@@ -240,7 +240,6 @@ program() {
 	fi
 }
 
-echo "TAP version 13"
 ktap_print_header
 ktap_set_plan $PLAN
 t

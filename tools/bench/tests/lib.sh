@@ -97,7 +97,7 @@ finish_paused() {
 reg() { awk -v k="$1" '$1 == k { print $2 }' $D/regs; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' $D/counters; }
 
-# relay NAME FILE: the TAP results in FILE as ours, "ok N - NAME: test";
+# relay NAME FILE: the TAP results in FILE as ours, "ok N NAME: test";
 # sets RELAYED to how many there were
 relay() {
 	RELAYED=0

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The vfio-pci TPH kselftest (vfio_pci_tph_test, part of the series) on every
 # emulated device variant, re-emitted as one TAP stream:
-# "ok N - <variant>: <test>".  Runs in the bench VM as root.
+# "ok N <variant>: <test>".  Runs in the bench VM as root.
 . "$(dirname "$0")/lib.sh"
 IMPORTER_KO=$(dirname "$KO")/tph_importer.ko
 VARIANT_KO=$(dirname "$KO")/tph_variant.ko
