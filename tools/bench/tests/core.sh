@@ -173,35 +173,23 @@ lspci_all() {
 	cs0=$CS
 	rm -f /tmp/dev.lspci /tmp/dev.tph /tmp/rp.devcap2
 	lspci -nvvv 2>/dev/null | awk -v ep="${BDF#0000:} " -v rp="${RP#0000:} " '
-		/^[0-9a-f]/ { dev = index($0, ep) == 1; port = index($0, rp) == 1; tph = 0 }
+		/^[0-9a-f]/ { dev = index($0, ep) == 1; port = index($0, rp) == 1 }
 		dev { print > "/tmp/dev.lspci" }
-		dev && /^\tCapabilities: \[/ { tph = /Transaction Processing Hints/ }
-		dev && tph && !/^\tCapabilities: / && !/^\t\t/ { tph = 0 }
 		dev && /^\tCapabilities: \[[0-9a-f][0-9a-f][0-9a-f] / {
 			last = substr($0, index($0, "["))
 			ecaps = ecaps (ecaps == "" ? "" : " ") substr($2, 2)
 		}
-		dev && tph { print > "/tmp/dev.tph" }
 		port && /DevCap2:/ { cap2 = 5 }
 		port && /DevCtl2:/ { cap2 = 0 }
-		port && cap2 > 0 {
-			print > "/tmp/rp.devcap2"
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^(Ext)?TPHComp[+-]/) {
-					t = $i
-					sub(/[^+-]*$/, "", t)
-					comp = comp (comp == "" ? "" : " ") t
-				}
-			cap2--
-		}
+		port && cap2 > 0 { print > "/tmp/rp.devcap2"; cap2-- }
 		END {
 			print last > "/tmp/dev.last"
 			print ecaps > "/tmp/dev.ecaps"
-			print comp > "/tmp/rp.comp"
 		}'
-	touch /tmp/dev.lspci /tmp/dev.tph
+	touch /tmp/dev.lspci /tmp/rp.devcap2
+	tph_block /tmp/dev.lspci >/tmp/dev.tph
+	L_comp=$(tph_completer /tmp/rp.devcap2)
 	read -r L_last </tmp/dev.last
-	read -r L_comp </tmp/rp.comp
 	read -r L_ecaps </tmp/dev.ecaps
 	t
 	echo "# lspci took $(((CS - cs0) / 100)).$(((CS - cs0) % 100 / 10)) s"

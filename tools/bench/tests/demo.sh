@@ -21,11 +21,7 @@ refused() {
 	grep -q '^vfio-tph: error: ' /tmp/run.out && grep -qE "$_p" /tmp/run.out &&
 		ok "$_d" || nok "$_d"
 }
-tph_lspci() {
-	lspci -vvv -s 01:00.0 2>/dev/null |
-		awk '/Transaction Processing Hints/ { p = 1; print; next }
-		     p && /^\t\t/ { print; next } { p = 0 }' | diag
-}
+tph_lspci() { lspci -vvv -s 01:00.0 2>/dev/null | tph_block | diag; }
 # The TPH Control register (ECAP 0x17 + 8) as setpci reads it
 ctrl() { setpci -s $BDF ECAP17+8.l; }
 shown=0
@@ -42,8 +38,7 @@ insmod "$KO" loc=cap st_size=8 ext=1 completer=ext
 echo "# \$ lspci -vvv -s 01:00.0    (the TPH capability)"
 tph_lspci
 echo "# \$ lspci -vvv -s 00:02.0    (its Root Port)"
-lspci -vvv -s 00:02.0 2>/dev/null | grep -oE 'TPHComp[+-]|ExtTPHComp[+-]' | tr '\n' ' ' |
-	sed 's/^/#   DevCap2: /; s/$/\n/'
+echo "#   DevCap2: $(lspci -vvv -s 00:02.0 2>/dev/null | tph_completer)"
 lspci -vvv -s 01:00.0 2>/dev/null | grep -q 'Transaction Processing Hints' &&
 	ok "lspci decodes the TPH capability" || nok "lspci decodes the TPH capability"
 

@@ -94,6 +94,20 @@ finish_paused() {
 	wait "$EXPID"
 }
 
+# tph_block [FILE]: the TPH Requester capability in one device's "lspci
+# -vvv" output (FILE, or stdin): its header line and the lines under it
+tph_block() {
+	awk '/^\tCapabilities: \[/ { p = /Transaction Processing Hints/ }
+	     !/^\t\t/ && !/^\tCapabilities: \[/ { p = 0 }
+	     p' "$@"
+}
+
+# tph_completer [FILE]: the TPH Completer bits of a Root Port's DevCap2 in
+# its "lspci -vvv" output (FILE, or stdin), as "TPHComp+ ExtTPHComp+"
+tph_completer() {
+	grep -A4 'DevCap2:' "$@" | grep -oE '(Ext)?TPHComp[+-]' | tr '\n' ' ' | sed 's/ $//'
+}
+
 reg() { awk -v k="$1" '$1 == k { print $2 }' $D/regs; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' $D/counters; }
 

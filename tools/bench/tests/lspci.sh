@@ -32,10 +32,7 @@ done
 
 # 2-4. The device's TPH Requester capability, decoded by lspci -vvv.
 lspci -vvv -s $BDF >/tmp/dev.lspci 2>/tmp/dev.err
-# The capability's own lines: its header and the indented lines after it.
-awk '/Capabilities: \[[0-9a-f]+( v[0-9]+)?\] Transaction Processing Hints/ { p = 1; print; next }
-     p && /^\t\t/ { print; next }
-     { p = 0 }' /tmp/dev.lspci >/tmp/dev.tph
+tph_block /tmp/dev.lspci >/tmp/dev.tph
 check "lspci -vvv -s 01:00.0 runs" test -s /tmp/dev.lspci
 # libkmod finds no /lib/modules/$(uname -r); that costs only the module names.
 grep -v 'libkmod' /tmp/dev.err | diag
@@ -48,7 +45,7 @@ diag </tmp/dev.tph
 # 5. The root port above it advertises TPH Completer support.
 rp=$(basename "$(dirname "$(readlink -f $DEV)")")
 lspci -vvv -s "$rp" >/tmp/rp.lspci 2>&1
-grep -E 'DevCap2:' -A4 /tmp/rp.lspci | grep -oE '(Ext)?TPHComp[+-]' | tr '\n' ' ' >/tmp/rp.tph
+tph_completer /tmp/rp.lspci >/tmp/rp.tph
 echo "# root port $rp: $(cat /tmp/rp.tph)"
 check "root port $rp: DevCap2 shows TPHComp+" grep -q 'TPHComp+' /tmp/rp.tph
 
