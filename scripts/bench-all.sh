@@ -23,11 +23,7 @@ bench() {
 LOGS=$CACHE/logs
 mkdir -p "$LOGS"
 if [ "${1:-}" != --applied ]; then
-	repo=$(base_repo) || exit 1
-	gate_checkout "$repo" "$(base_ref)"
-	mapfile -t series < <(series_patches)
-	msg "applying ${#series[@]} patches"
-	git -C "$GATE" am -q "${series[@]}" || die "git am failed"
+	apply_series || exit 1
 	step "x86_64 bench kernel"
 	if ! build_kernel >"$LOGS/build-x86_64.log" 2>&1; then
 		failed=$((failed + 1)); echo "not ok - x86_64 bench kernel builds (see $LOGS/build-x86_64.log)"
@@ -57,11 +53,6 @@ step "arm64: bench kernel, binaries, ACPI and device-tree boots"
 tally "$LOGS/test-arm64.log"
 
 step "bench done in $(($(date +%s) - t0)) s"
-if [ "$skipped" -gt 0 ]; then
-	echo "bench-all: $passed passed, $failed failed, $skipped skipped"
-else
-	echo "bench-all: $passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ]
+summary bench-all
 exit
 }

@@ -204,6 +204,25 @@ gate_checkout() {
 ARM64_CROSS=aarch64-linux-gnu-
 cross_prefix() { if [ "$1" = arm64 ]; then echo "$ARM64_CROSS"; fi; }
 
+# apply_series: a clean checkout of the base in $GATE with patches/ applied
+apply_series() {
+	local repo series
+	repo=$(base_repo) || return 1
+	gate_checkout "$repo" "$(base_ref)"
+	mapfile -t series < <(series_patches)
+	msg "applying ${#series[@]} patches"
+	git -C "$GATE" am -q "${series[@]}" || die "git am failed"
+}
+
+# summary [NAME]: the last line of a run, "[NAME: ]N passed, N failed[, N
+# skipped]" from the globals passed, failed and skipped; true if none failed
+summary() {
+	local s=
+	[ "$skipped" -gt 0 ] && s=", $skipped skipped"
+	echo "${1:+$1: }$passed passed, $failed failed$s"
+	[ "$failed" -eq 0 ]
+}
+
 # prepare OBJDIR ARCH FRAGMENT...: configure OBJDIR for $GATE and make prepare.
 prepare() {
 	local obj=$1 arch=$2 cross

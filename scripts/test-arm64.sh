@@ -10,11 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" != --applied ]; then
-	repo=$(base_repo) || exit 1
-	gate_checkout "$repo" "$(base_ref)"
-	mapfile -t series < <(series_patches)
-	msg "applying ${#series[@]} patches"
-	git -C "$GATE" am -q "${series[@]}" || die "git am failed"
+	apply_series || exit 1
 fi
 
 LOGS=$CACHE/logs
@@ -40,9 +36,4 @@ else
 	tail -n 20 "$LOGS/bench-build-arm64.log" | sed 's/^/#   /'
 fi
 
-if [ "$skipped" -gt 0 ]; then
-	echo "arm64: $passed passed, $failed failed, $skipped skipped"
-else
-	echo "arm64: $passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ]
+summary arm64

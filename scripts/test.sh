@@ -22,11 +22,6 @@ step "VM bench"
 tally "$LOGS/test-bench-all.log"
 
 step "done in $(($(date +%s) - t0)) s"
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ]
+summary
 exit
 }

@@ -121,8 +121,21 @@ host_left_tags() {
 	return $_rc
 }
 
-# dsm_counts: the _DSM counts its evaluations of function 0xF in the log
-# (tph-dsm.asl).  set_st_full_table first learns each CPU's tags with one
+# on_emu NAME FUNC MODULE-PARAMS...: FUNC NAME with a fresh tph_emu with
+# MODULE-PARAMS and the device bound to vfio-pci, then unbound and unloaded;
+# nothing if bench.vfio= leaves NAME out
+on_emu() {
+	_emu_name=$1 _emu_fn=$2
+	shift 2
+	case ",${only:-$_emu_name}," in *",$_emu_name,"*) ;; *) return 0 ;; esac
+	emu_bound "$_emu_name" "$@" || return
+	"$_emu_fn" "$_emu_name"
+	unbind
+	rmmod tph_emu || emit "not ok" "$_emu_name: rmmod tph_emu"
+}
+
+# dsm_counts NAME (through on_emu): the _DSM counts its evaluations of
+# function 0xF in the log (tph-dsm.asl).  set_st_full_table first learns each CPU's tags with one
 # GET of two entries (both memory types) per CPU: 2 evaluations for each of
 # CPUs 0-2, and 1 for CPU 3, whose first entry has no tag and ends the
 # batch; then it makes one SET_ST and one GET of the 16-entry table, its
@@ -131,9 +144,6 @@ host_left_tags() {
 # would be 39.
 dsm_counts() {
 	name=$1
-	shift
-	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	emu_bound "$name" "$@" || return
 	echo 1 >/sys/module/acpi/parameters/aml_debug_output
 	before=$(dmesg | grep -c 'TPHDSM eval')
 	# shellcheck disable=SC2046
@@ -147,11 +157,9 @@ dsm_counts() {
 		tail -n 20 /tmp/dsm.out | sed 's/^/#   /'
 		emit "not ok" "$name: one _DSM evaluation per distinct CPU and memory type of a batch (19)"
 	fi
-	unbind
-	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
-# resets NAME MODULE-PARAMS...: the resets that reset_clears_state makes
+# resets NAME (through on_emu): the resets that reset_clears_state makes
 # really reach the device.  tph_emu clears the emulated TPH registers on an
 # FLR and on a Secondary Bus Reset and counts both, so the state the test
 # finds kept after each reset is one the kernel restored.  Every open and
@@ -177,9 +185,6 @@ reset_counts() {
 
 resets() {
 	name=$1
-	shift
-	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	emu_bound "$name" "$@" || return
 	base=$(reset_counts query)
 	got=$(reset_counts reset_clears_state)
 	echo "# $name: FLRs and bus resets: $base for query, $got for reset_clears_state"
@@ -189,11 +194,9 @@ resets() {
 	else
 		emit "not ok" "$name: reset_clears_state's resets reach the device (2 FLRs, 1 bus reset)"
 	fi
-	unbind
-	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
-# decode NAME MODULE-PARAMS...: st_memory_disabled clears memory decode
+# decode NAME (through on_emu): st_memory_disabled clears memory decode
 # through the config region, programs an entry of the MSI-X table with
 # SET_ST and turns decode on again.  The kernel must turn decode on for its
 # MMIO write, and off again: tph_emu counts the config writes that set
@@ -211,9 +214,6 @@ mem_enables() {
 
 decode() {
 	name=$1
-	shift
-	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	emu_bound "$name" "$@" || return
 	base=$(mem_enables query)
 	got=$(mem_enables st_memory_disabled)
 	echo "# $name: Memory Space Enable turned on $base times by query, $got by st_memory_disabled"
@@ -223,18 +223,13 @@ decode() {
 	else
 		emit "not ok" "$name: SET_ST with decode off: the kernel turned decode on for its MSI-X write"
 	fi
-	unbind
-	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
-# wrong_fw NAME MODULE-PARAMS...: firmware_tags can fail: told that CPU 0
+# wrong_fw NAME (through on_emu): firmware_tags can fail: told that CPU 0
 # has other tags than the bench _DSM gives, or that firmware gives none, it
 # must fail, and told the truth, pass
 wrong_fw() {
 	name=$1
-	shift
-	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	emu_bound "$name" "$@" || return
 	_r=
 	for o in "--st=0:0xa1,0xa101,0xb1,0xb101" "--st=1:none" --firmware-st=no ""; do
 		# shellcheck disable=SC2046,SC2086
@@ -248,19 +243,14 @@ wrong_fw() {
 	else
 		emit "not ok" "$name: firmware_tags fails when told wrong tags, a wrong no-tag CPU or no firmware, passes when told the truth"
 	fi
-	unbind
-	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
-# unresponsive NAME MODULE-PARAMS...: tph-unresponsive (tools/tph-stress),
+# unresponsive NAME (through on_emu): tph-unresponsive (tools/tph-stress),
 # which makes tph_emu's capability read as all ones, as a device in reset
 # does, and checks that GET, SET and SET_ST fail with -EIO and enable
 # nothing; through iommufd and through the group/container path
 unresponsive() {
 	name=$1
-	shift
-	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
-	emu_bound "$name" "$@" || return
 	echo N >$PARAM
 	for g in "" --group; do
 		"$UNRESP" "$BDF" $g >/tmp/unresp.out 2>&1
@@ -270,8 +260,6 @@ unresponsive() {
 		[ "$rc" -eq 0 ] && [ "$RELAYED" -gt 0 ] ||
 			emit "not ok" "$name${g:+ (group)}: tph-unresponsive exit status $rc"
 	done
-	unbind
-	rmmod tph_emu || emit "not ok" "$name: rmmod tph_emu"
 }
 
 # variant NAME TESTS MODULE-PARAMS...: run, with the device bound to
@@ -340,11 +328,11 @@ else
 	run cap16 $ALL loc=cap st_size=16
 	run msix $ALL loc=msix st_size=5
 	MODES=iommufd
-	unresponsive cap16-unresponsive loc=cap st_size=16
-	wrong_fw cap16-wrong-fw loc=cap st_size=16
-	resets cap16-resets loc=cap st_size=16
-	resets msix-resets loc=msix st_size=5
-	decode msix-decode loc=msix st_size=5
+	on_emu cap16-unresponsive unresponsive loc=cap st_size=16
+	on_emu cap16-wrong-fw wrong_fw loc=cap st_size=16
+	on_emu cap16-resets resets loc=cap st_size=16
+	on_emu msix-resets resets loc=msix st_size=5
+	on_emu msix-decode decode loc=msix st_size=5
 	run cap64-ext $POLICY,get_st,reset_clears_state loc=cap st_size=64 ext=1 completer=ext
 	run ext-rp8 $POLICY loc=cap st_size=8 ext=1 completer=tph
 	run msix-ext $POLICY,st_msix_needs_vector loc=msix st_size=4 ext=1 completer=ext modes=6
@@ -352,7 +340,7 @@ else
 	run ds-notable feature_presence,query,enable_policy loc=none modes=5
 	# Interrupt Vector mode without an ST table takes device-specific tags
 	run iv-notable feature_presence,query,enable_policy loc=none modes=3
-	unresponsive iv-notable-unresponsive loc=none modes=3
+	on_emu iv-notable-unresponsive unresponsive loc=none modes=3
 	# The reserved TPH Completer encoding 2 of the Root Port: not usable
 	run rsvd-completer $ABSENT loc=cap st_size=16 ext=1 completer=rsvd
 	# State that a previous owner left on a device that cannot be reset
@@ -361,7 +349,7 @@ else
 	PREBIND=host_left_tags
 	run host-left-msix msix_starts_clean,close_disables loc=msix st_size=5 no_reset=1
 	PREBIND=
-	dsm_counts cap16-dsm loc=cap st_size=16
+	on_emu cap16-dsm dsm_counts loc=cap st_size=16
 	run no-completer $ABSENT loc=cap st_size=16 completer=none
 	run no-cap $ABSENT present=0
 	# The virtio-net device at 02:00.0 as TPH Completer of peer-to-peer
