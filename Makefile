@@ -8,7 +8,7 @@
 #   make tree     create the editable work tree ./linux with the series
 #   make export   write the work tree's series back to patches/
 #   make build    build the bench kernel from patches/
-#   make check    the static gate: git am, checkpatch, bisect build, configs
+#   make gate     the static gate: git am, checkpatch, bisect build, configs
 #   make bench    the VM bench alone (x86_64 and arm64), without the gate
 #   make test-arm64  the arm64 part of make test alone (kernel, two boots)
 #
@@ -18,7 +18,7 @@
 SHELL := /bin/bash
 export KSRC CACHE TREE
 
-.PHONY: demo test test-arm64 deps base tree export build check bench
+.PHONY: demo test test-arm64 deps base tree export build gate bench
 
 deps:
 	@scripts/deps.sh
@@ -32,8 +32,8 @@ tree: base
 export:
 	@scripts/export.sh
 
-check: deps
-	@scripts/check.sh
+gate: deps
+	@scripts/gate.sh
 
 build: deps
 	@scripts/build.sh

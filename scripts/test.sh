@@ -13,7 +13,7 @@ LOGS=$CACHE/logs
 mkdir -p "$LOGS"
 
 step "static gate"
-"$ROOT/scripts/check.sh" 2>&1 | tee "$LOGS/test-gate.log"
+"$ROOT/scripts/gate.sh" 2>&1 | tee "$LOGS/test-gate.log"
 tally "$LOGS/test-gate.log"
 
 # The VM bench: every x86_64 boot, then arm64 (also "make bench" alone)
