@@ -35,12 +35,12 @@ step "bench binaries: tph_emu.ko and vfio_pci_tph_test"
 BIN=$CACHE/bench/bin
 if [ "$failed" -eq 0 ] && "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 	passed=$((passed + 1)); echo "ok - bench binaries build"
-	bench dsm --bin "$BIN" --variant dsm --timeout 2400 lspci core vfio example stress
-	bench nodsm --bin "$BIN" --variant nodsm --timeout 900 core vfio example
-	bench notph --bin "$BIN" --variant dsm --name notph-vfio+dpdk --timeout 600 --cmdline pci=notph vfio dpdk
+	bench dsm --bin "$BIN" --firmware dsm --timeout 2400 lspci core vfio example stress
+	bench nodsm --bin "$BIN" --firmware nodsm --timeout 900 core vfio example
+	bench notph --bin "$BIN" --firmware dsm --name notph-vfio+dpdk --timeout 600 --cmdline pci=notph vfio dpdk
 	# DPDK through EAL and the group/container path (tools/dpdk)
-	bench dpdk --bin "$BIN" --variant dsm --name dsm-dpdk --timeout 900 dpdk
-	bench noiommu --bin "$BIN" --variant dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example
+	bench dpdk --bin "$BIN" --firmware dsm --name dsm-dpdk --timeout 900 dpdk
+	bench noiommu --bin "$BIN" --firmware dsm --name noiommu-example --timeout 600 --cmdline intel_iommu=off example
 else
 	failed=$((failed + 1)); echo "not ok - bench binaries build (see $LOGS/bench-build.log)"
 	tail -n 20 "$LOGS/bench-build.log" | sed 's/^/#   /'

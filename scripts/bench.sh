@@ -2,13 +2,13 @@
 # bench.sh [OPTION]... SET...: boot the bench kernel in QEMU (x86_64: q35 with
 # intel-iommu; arm64: virt with SMMUv3 and GICv3; both with an e1000e behind
 # a PCIe root port), run the guest test sets tools/bench/tests/SET.sh and
-# report them as TAP, each line prefixed with the variant.  The last line is
+# report them as TAP, each line prefixed with the firmware setup.  The last line is
 # "bench: N passed, N failed" (", N skipped" when any were); the exit status
 # is 1 if anything failed.
 #
 #   --arch A          x86_64 (default) or arm64
 #   --kernel IMAGE    kernel to boot (default the bench build of --arch)
-#   --variant V       x86_64: dsm, with the TPH _DSM SSDT (default); nodsm,
+#   --firmware F      x86_64: dsm, with the TPH _DSM SSDT (default); nodsm,
 #                     without it.  arm64: dsm, UEFI and ACPI, with the
 #                     machine's DSDT, MADT and PPTT upgraded through the
 #                     initrd: the _DSM and processor UIDs 0x10-0x13
@@ -17,15 +17,15 @@
 #   --timeout SEC     wall-clock limit for the guest (default 900)
 #   --bin DIR         every file in DIR goes to /opt/bin (or $BENCH_BIN)
 #   --tests DIR       DIR/*.sh are test sets too, next to tools/bench/tests
-#   --name NAME       name the logs NAME.log and NAME.tap (default VARIANT-SETS)
+#   --name NAME       name the logs NAME.log and NAME.tap (default FIRMWARE-SETS)
 #
 # Besides the sets' own results it counts one check per set (plan present and
 # matched, exit status 0), one for the guest running to its end within the
 # timeout, one for the ACPI tables, and one for a clean kernel log: no
 # WARNING, BUG, KASAN, lockdep, RCU, kmemleak, Oops or panic report.
 #
-# The serial console goes to $CACHE/logs/bench/VARIANT-SETS.log, the sets'
-# TAP (second serial port, no kernel messages in it) to VARIANT-SETS.tap,
+# The serial console goes to $CACHE/logs/bench/FIRMWARE-SETS.log, the sets'
+# TAP (second serial port, no kernel messages in it) to FIRMWARE-SETS.tap,
 # where SETS are the set names joined with "+".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -37,7 +37,7 @@ usage() {
 
 ARCH=x86_64
 KERNEL=
-VARIANT=dsm
+FIRMWARE=dsm
 EXTRA=
 TIMEOUT=900
 BIN=${BENCH_BIN:-}
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) ARCH=${2:?}; shift ;;
 	--kernel) KERNEL=${2:?}; shift ;;
-	--variant) VARIANT=${2:?}; shift ;;
+	--firmware) FIRMWARE=${2:?}; shift ;;
 	--cmdline) EXTRA=${2?}; shift ;;
 	--timeout) TIMEOUT=${2:?}; shift ;;
 	--bin) BIN=${2?}; shift ;;
@@ -62,7 +62,7 @@ while [ $# -gt 0 ]; do
 done
 
 [ ${#sets[@]} -gt 0 ] || usage
-case "$ARCH:$VARIANT" in
+case "$ARCH:$FIRMWARE" in
 x86_64:dsm|x86_64:nodsm)
 	KERNEL=${KERNEL:-$CACHE/build/x86_64/arch/x86/boot/bzImage}
 	QEMU="qemu-system-x86_64" ;;
@@ -71,8 +71,8 @@ arm64:dsm|arm64:dt)
 	QEMU="qemu-system-aarch64"
 	UEFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 	[ -f "$UEFI" ] || die "no $UEFI (qemu-efi-aarch64, see scripts/deps.sh)" ;;
-x86_64:*) die "--variant must be dsm or nodsm for x86_64" ;;
-arm64:*) die "--variant must be dsm or dt for arm64" ;;
+x86_64:*) die "--firmware must be dsm or nodsm for x86_64" ;;
+arm64:*) die "--firmware must be dsm or dt for arm64" ;;
 *) die "--arch must be x86_64 or arm64" ;;
 esac
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout takes whole seconds"
@@ -214,8 +214,8 @@ if ! up_to_date "$INITRD" "$stamp"; then
 	echo "$manifest" >"$INITRD.manifest"
 	echo "$stamp" >"$INITRD.stamp"
 fi
-LABEL=$VARIANT
-[ "$ARCH" = x86_64 ] || LABEL=$ARCH-$VARIANT
+LABEL=$FIRMWARE
+[ "$ARCH" = x86_64 ] || LABEL=$ARCH-$FIRMWARE
 list=$(IFS=,; echo "${sets[*]}")
 # No commas in file names: QEMU's "-serial file:" cannot escape them.
 name=${NAME:-$LABEL-$(IFS=+; echo "${sets[*]}")}
@@ -260,7 +260,7 @@ machine() {
 			-device intel-iommu,intremap=off "${devs[@]}"
 			-kernel "$RUNK" -initrd "$rd"
 			-append "console=ttyS0 intel_iommu=on $cmd")
-		[ "$VARIANT" = dsm ] && qemu+=(-acpitable "file=${RUNAML//,/,,}")
+		[ "$FIRMWARE" = dsm ] && qemu+=(-acpitable "file=${RUNAML//,/,,}")
 	else
 		qemu=(qemu-system-aarch64 -machine virt,iommu=smmuv3,gic-version=3
 			-cpu max,pauth-impdef=on -smp 4 -m 2G
@@ -269,7 +269,7 @@ machine() {
 			-chardev "file,id=tap,path=$tapfile" -device pci-serial,chardev=tap
 			-kernel "$RUNK" -initrd "$rd"
 			-append "console=ttyAMA0 bench.tap=ttyS0 $cmd")
-		[ "$VARIANT" = dsm ] && qemu+=(-bios "$UEFI")
+		[ "$FIRMWARE" = dsm ] && qemu+=(-bios "$UEFI")
 	fi
 	return 0
 }
@@ -285,7 +285,7 @@ trap 'rm -f "$RUNAML" "$RUNRD" "$RUNK"' EXIT
 # arm64 firmware: QEMU's own DSDT, MADT and PPTT, read in a first boot of
 # this machine, upgraded by tools/bench/acpi-upgrade.py and put in front of
 # the initramfs, where the kernel finds them (ACPI_TABLE_UPGRADE).
-if [ "$ARCH" = arm64 ] && [ "$VARIANT" = dsm ]; then
+if [ "$ARCH" = arm64 ] && [ "$FIRMWARE" = dsm ]; then
 	UPG=$WORK/arm64/acpi-upgrade.cpio
 	machine /dev/null "$INITRD" ""
 	stamp=$(cat <(printf '%s\n' "${qemu[@]}" | grep -v "^$WORK/") \
@@ -320,7 +320,7 @@ flock -u 9
 
 # Boot.
 rm -f "$LOG" "$TAP"
-machine "$TAP" "$RUNRD" "panic=-1 printk.time=1 log_buf_len=4M bench.variant=$VARIANT bench.tests=$list${EXTRA:+ $EXTRA}"
+machine "$TAP" "$RUNRD" "panic=-1 printk.time=1 log_buf_len=4M bench.firmware=$FIRMWARE bench.tests=$list${EXTRA:+ $EXTRA}"
 
 msg "booting $LABEL: sets ${sets[*]}, timeout ${TIMEOUT}s, log $LOG"
 t0=$(date +%s.%N)
@@ -444,7 +444,7 @@ acpi_on=$(grep -E 'ACPI: (DSDT|FACP) 0x' <<<"$klog" | head -n1)
 if [ -n "$acpi_err" ]; then
 	point fail "firmware: ACPI errors"
 	head -n 10 <<<"$acpi_err" | diag
-elif [ "$ARCH" = arm64 ] && [ "$VARIANT" = dsm ]; then
+elif [ "$ARCH" = arm64 ] && [ "$FIRMWARE" = dsm ]; then
 	if [ "$(grep -c . <<<"$upgraded")" -eq 3 ] && [ -n "$loaded" ]; then
 		point ok "firmware: UEFI, ACPI with the upgraded DSDT, MADT and PPTT, no ACPI errors"
 	else
@@ -458,11 +458,11 @@ elif [ "$ARCH" = arm64 ]; then
 		point fail "firmware: ACPI tables in a device-tree boot"
 		diag <<<"$acpi_on"
 	fi
-elif [ "$VARIANT" = dsm ] && { [ -z "$ssdt" ] || [ -z "$loaded" ]; }; then
+elif [ "$FIRMWARE" = dsm ] && { [ -z "$ssdt" ] || [ -z "$loaded" ]; }; then
 	point fail "firmware: the TPHDSM SSDT was not loaded"
-elif [ "$VARIANT" = nodsm ] && [ -n "$ssdt" ]; then
-	point fail "firmware: a TPHDSM SSDT is present in variant nodsm"
-elif [ "$VARIANT" = dsm ]; then
+elif [ "$FIRMWARE" = nodsm ] && [ -n "$ssdt" ]; then
+	point fail "firmware: a TPHDSM SSDT is present with firmware nodsm"
+elif [ "$FIRMWARE" = dsm ]; then
 	point ok "firmware: SSDT TPHDSM loaded, no ACPI errors"
 	printf '%s\n%s\n' "$ssdt" "$loaded" | sed 's/^ *\[[ 0-9.]*\] //' | diag
 else

@@ -12,7 +12,7 @@ msg "the series, applied:"
 git -C "$GATE" log --oneline "$(base_ref)..HEAD" | sed 's/^/   /' >&2
 "$ROOT/scripts/bench-build.sh" "$CACHE/bench/bin" >/dev/null
 msg "booting the bench VM (about a minute to boot with the debug kernel)"
-"$ROOT/scripts/bench.sh" --bin "$CACHE/bench/bin" --variant dsm demo |
+"$ROOT/scripts/bench.sh" --bin "$CACHE/bench/bin" --firmware dsm demo |
 	sed -n 's/^dsm: //p; /^bench:/p'
 msg "what the demo printed in the VM:"
 tr -d '\r' <"$CACHE/logs/bench/dsm-demo.tap" | sed '/^=== bench:/d'

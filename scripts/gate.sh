@@ -209,7 +209,7 @@ else
 fi
 
 # 6. Other configurations build the touched objects without warnings.
-variant() {
+config() {
 	local name=$1 arch=$2; shift 2
 	local obj=$BUILD/$name
 	msg "configuration $name ($arch)"
@@ -232,8 +232,8 @@ variant() {
 		echo "$new" | head -n 5 | sed 's/^/#   /'
 	fi
 }
-variant notph x86_64 "${x86_cfg[0]}" "$ROOT/configs/notph.config"
-variant noacpi x86_64 "${x86_cfg[0]}" "$ROOT/configs/noacpi.config"
-variant arm64 arm64 "$ROOT/configs/arm64.config"
+config notph x86_64 "${x86_cfg[0]}" "$ROOT/configs/notph.config"
+config noacpi x86_64 "${x86_cfg[0]}" "$ROOT/configs/noacpi.config"
+config arm64 arm64 "$ROOT/configs/arm64.config"
 
 finish

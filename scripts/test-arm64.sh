@@ -3,8 +3,8 @@
 # patches/ to a clean base in the gate's checkout (unless --applied: the
 # checkout already has them, as after the gate), builds the arm64 bench
 # kernel and the cross-built bench programs, and boots them twice on
-# qemu-system-aarch64: UEFI and ACPI with the bench _DSM (variant dsm), and
-# a device tree (variant dt).  Ends with "arm64: N passed, N failed[, N
+# qemu-system-aarch64: UEFI and ACPI with the bench _DSM (firmware dsm), and
+# a device tree (firmware dt).  Ends with "arm64: N passed, N failed[, N
 # skipped]" summed over the build and both boots.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,13 +21,13 @@ msg "building the arm64 bench kernel in $BUILD/arm64-bench (about 4 min when col
 if (build_kernel arm64 && "$ROOT/scripts/bench-build.sh" --arch arm64 "$BIN64") \
 	>"$LOGS/bench-build-arm64.log" 2>&1; then
 	passed=$((passed + 1)); echo "ok - arm64 bench kernel and binaries build"
-	# The main device variants: ST table in the capability, in the MSI-X
+	# The main emulated devices: ST table in the capability, in the MSI-X
 	# table, and 16-bit tags with an Extended TPH Completer
-	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --variant dsm --timeout 1200 \
+	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --firmware dsm --timeout 1200 \
 		--cmdline bench.vfio=cap16,msix,cap64-ext uids vfio example 2>&1 |
 		tee "$LOGS/test-bench-arm64-dsm.log"
 	tally "$LOGS/test-bench-arm64-dsm.log"
-	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --variant dt --timeout 600 \
+	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --firmware dt --timeout 600 \
 		uids vfio example 2>&1 | tee "$LOGS/test-bench-arm64-dt.log"
 	tally "$LOGS/test-bench-arm64-dt.log"
 else

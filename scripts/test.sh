@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: the static gate on patches/, then the VM bench on every
-# variant.  Ends with "N passed, N failed" summed over all of them.
+# boot.  Ends with "N passed, N failed" summed over all of them.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -17,7 +17,7 @@
 # 0xA100+u (volatile) and 0xB0+u, 0xB100+u (persistent), and no valid tag
 # to CPU 3, for which pcie_tph_get_cpu_st() fails with -ENODATA.  So CPU 3
 # is taken offline after the case that checks that failure, and brought back
-# at the end.  In variant nodsm (BENCH_VARIANT=nodsm) there is no _DSM:
+# at the end.  With firmware nodsm (BENCH_FIRMWARE=nodsm) there is no _DSM:
 # every tag lookup fails with -EOPNOTSUPP and nothing may be programmed.
 #
 # Every program started in this guest costs about a second, lspci five to
@@ -25,7 +25,7 @@
 # per call, and it reads its own files with shell builtins.
 #
 # Environment: TPH_EMU_KO (default /lib/modules/tph_emu.ko), TPH_EMU_BDF
-# (default 0000:01:00.0), BENCH_VARIANT (dsm or nodsm, default dsm).
+# (default 0000:01:00.0), BENCH_FIRMWARE (dsm or nodsm, default dsm).
 
 # Register offsets and lists of values are split into words on purpose.
 # shellcheck disable=SC2086
@@ -37,7 +37,7 @@ D=/sys/kernel/debug/tph_emu
 DEV=/sys/bus/pci/devices/$BDF
 CPU3=/sys/devices/system/cpu/cpu3/online
 DSM=1
-[ "${BENCH_VARIANT:-dsm}" = nodsm ] && DSM=0
+[ "${BENCH_FIRMWARE:-dsm}" = nodsm ] && DSM=0
 PLAN=40
 
 # is WHAT GOT WANT
@@ -233,7 +233,7 @@ ktap_set_plan $PLAN
 t
 CS0=$CS
 ncpus
-echo "# $NCPU CPUs, variant $([ $DSM -eq 1 ] && echo dsm || echo nodsm), device $BDF, root port $RP"
+echo "# $NCPU CPUs, firmware $([ $DSM -eq 1 ] && echo dsm || echo nodsm), device $BDF, root port $RP"
 
 if [ -d /sys/module/tph_emu ]; then
 	echo "# tph_emu was loaded already, unloading it"

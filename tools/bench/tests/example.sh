@@ -47,7 +47,7 @@ echo N >$PARAM
 # example's SET_ST fails with one line that says why, and TPH is disabled
 # again afterwards.
 case " $(cat /proc/cmdline) " in
-*" bench.variant=nodsm "*|*" bench.variant=dt "*)
+*" bench.firmware=nodsm "*|*" bench.firmware=dt "*)
 	insmod "$KO" loc=cap st_size=16 && bind_to vfio-pci
 	ex 1 'firmware gives no steering tags at all' \
 		"no firmware tags: enable works, SET_ST fails and says why, exit 1" -q 0:0 $BDF

@@ -4,7 +4,7 @@
 # the TPH capability and on one in the MSI-X table, the latter with
 # enable_unsafe_tph_ds_mode on, then tph-fuzz, 100000 random feature calls
 # with a fixed seed, each checked against the documented errnos and a model
-# of the state.  Their TAP is re-emitted as "ok N <variant>: <test>".
+# of the state.  Their TAP is re-emitted as "ok N <device>: <test>".
 # The bench's clean-log check covers KASAN, lockdep and kmemleak.
 . "$(dirname "$0")/lib.sh"
 STRESS=$(command -v tph-stress || echo /opt/bin/tph-stress)
@@ -46,7 +46,7 @@ for b in "$STRESS" "$FUZZ"; do
 	[ -x "$b" ] || { nok "$b present"; tap_done; }
 done
 FW=bench
-grep -qE 'bench.variant=(nodsm|dt)( |$)' /proc/cmdline && FW=none
+grep -qE 'bench.firmware=(nodsm|dt)( |$)' /proc/cmdline && FW=none
 EMU="loc=cap st_size=16"
 one stress-cap N "$STRESS" --fw "$FW" --seconds "$SECONDS_EACH" "$BDF"
 EMU="loc=msix st_size=5"

@@ -1,14 +1,14 @@
 #!/bin/sh
 # The processor UIDs the kernel took from firmware, per CPU: with ACPI
-# (arm64 variant dsm, the upgraded MADT, PPTT and DSDT) CPU N must have UID
+# (arm64 firmware dsm, the upgraded MADT, PPTT and DSDT) CPU N must have UID
 # 0x10 + N, so that the tag tests elsewhere would fail if the kernel passed
-# CPU numbers to the _DSM; with a device tree (variant dt) no CPU has a
+# CPU numbers to the _DSM; with a device tree (firmware dt) no CPU has a
 # firmware node.  Runs in the arm64 bench; TAP on stdout.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
 dt=
-grep -q 'bench.variant=dt' /proc/cmdline && dt=1
+grep -q 'bench.firmware=dt' /proc/cmdline && dt=1
 for c in /sys/devices/system/cpu/cpu[0-9]*; do
 	cpu=${c##*/cpu}
 	node=$c/firmware_node

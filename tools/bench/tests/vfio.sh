@@ -1,7 +1,7 @@
 #!/bin/sh
 # The vfio-pci TPH kselftest (vfio_pci_tph_test, part of the series) on every
-# emulated device variant, re-emitted as one TAP stream:
-# "ok N <variant>: <test>".  Runs in the bench VM as root.
+# emulated device, re-emitted as one TAP stream:
+# "ok N <device>: <test>".  Runs in the bench VM as root.
 . "$(dirname "$0")/lib.sh"
 IMPORTER_KO=$(dirname "$KO")/tph_importer.ko
 VARIANT_KO=$(dirname "$KO")/tph_variant.ko
@@ -18,7 +18,7 @@ DRIVER=vfio-pci
 # volatile, 0xB0 + N and 0xB100 + N for persistent memory, CPU 3 none), or
 # none without it (x86_64 without the SSDT, arm64 booted with a device tree)
 case " $(cat /proc/cmdline) " in
-*" bench.variant=nodsm "*|*" bench.variant=dt "*)
+*" bench.firmware=nodsm "*|*" bench.firmware=dt "*)
 	FW=none
 	FWOPTS=--firmware-st=no ;;
 *)
@@ -28,9 +28,9 @@ case " $(cat /proc/cmdline) " in
 		FWOPTS="$FWOPTS --st=$c:$((0xa0 + c)),$((0xa100 + c)),$((0xb0 + c)),$((0xb100 + c))"
 	done ;;
 esac
-# The IOMMU modes (kselftest fixture variants) a run covers: iommufd, and
-# where a run names it, the legacy container/group path with type1 that
-# DPDK takes
+# The IOMMU modes a run covers (one fixture variant of the kselftest
+# each): iommufd, and where a run names it, the legacy container/group
+# path with type1 that DPDK takes
 MODES=iommufd
 
 # only MODE TEST...: the kselftest's filter for TESTs ("all" for every
@@ -45,9 +45,10 @@ only() {
 }
 
 
-# run VARIANT TESTS MODULE-PARAMS...: TESTS is "all" or a comma-separated
-# list of kselftest test names.  bench.vfio=VARIANT[,VARIANT...] on the
-# kernel command line runs only those variants.
+# run DEVICE TESTS MODULE-PARAMS...: the kselftest on the device that
+# tph_emu emulates with MODULE-PARAMS, named DEVICE.  TESTS is "all" or a
+# comma-separated list of kselftest test names.  bench.vfio=DEVICE[,...]
+# on the kernel command line runs only those devices.
 only=$(sed -n 's/.*bench\.vfio=\([^ ]*\).*/\1/p' /proc/cmdline)
 run() {
 	name=$1 tests=$2
@@ -71,7 +72,7 @@ run() {
 		rmmod tph_emu
 		return
 	fi
-	echo "# variant $name: tph_emu $*; tests: $tests; IOMMU modes: $MODES; driver $DRIVER${OTHER:+; second device $OTHER}"
+	echo "# device $name: tph_emu $*; tests: $tests; IOMMU modes: $MODES; driver $DRIVER${OTHER:+; second device $OTHER}"
 	out=/tmp/vfio-$name.tap
 	# shellcheck disable=SC2086
 	"$TEST" $FWOPTS $filter "$BDF" $OTHER >"$out" 2>&1
@@ -262,12 +263,12 @@ unresponsive() {
 	done
 }
 
-# variant NAME TESTS MODULE-PARAMS...: run, with the device bound to
+# variant_driver NAME TESTS MODULE-PARAMS...: run, with the device bound to
 # tph_variant instead of vfio-pci.  That variant driver's get_dmabuf_phys()
 # wraps vfio_pci_core_get_dmabuf_phys() rather than being it, and counts its
 # calls in debugfs: the dma-bufs of the run must have come through it, and
 # still carry the dma-buf TPH feature.
-variant() {
+variant_driver() {
 	case ",${only:-$1}," in *",$1,"*) ;; *) return 0 ;; esac
 	if ! insmod "$VARIANT_KO"; then
 		emit "not ok" "$1: insmod tph_variant"
@@ -306,7 +307,7 @@ if [ ! -x "$TEST" ]; then
 	tap_done
 fi
 
-# Every test on the variants that differ in tag width and table location;
+# Every test on the devices that differ in tag width and table location;
 # the policy, width and programming tests on the others; and on devices or
 # kernels where TPH is not usable, where every other test skips, the test
 # that the features are absent.
@@ -323,7 +324,7 @@ elif [ "$FW" = none ]; then
 	# No _DSM: the features work, but firmware resolves no tag
 	run cap16 feature_presence,query,firmware_tags,st_firmware_without_tag,get_st loc=cap st_size=16
 else
-	# Both IOMMU modes on the two main variants
+	# Both IOMMU modes on the two main devices
 	MODES="iommufd vfio_type1_iommu"
 	run cap16 $ALL loc=cap st_size=16
 	run msix $ALL loc=msix st_size=5
@@ -361,7 +362,7 @@ else
 	run p2p-tph $DMABUF,dma_buf_other_device present=0 ep_completer=tph bdf=$BDF
 	OTHER=
 	# The same device as p2p-ext under a variant driver of vfio-pci
-	variant p2p-variant dma_buf_presence,dma_buf_set_get,dma_buf_not_bar present=0 ep_completer=ext bdf=$BDF
+	variant_driver p2p-variant dma_buf_presence,dma_buf_set_get,dma_buf_not_bar present=0 ep_completer=ext bdf=$BDF
 	run p2p-none dma_buf_presence present=0 bdf=$BDF
 	use_device 0000:01:00.0
 fi
