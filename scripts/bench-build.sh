@@ -3,10 +3,11 @@
 # kernel, from the gate's checkout of the series: the tph_emu module and its
 # companions (tools/tph-emu), and into DIR the static vfio_pci_tph_test
 # kselftest, the static example program vfio-tph (tools/vfio-tph) and the
-# stress, fuzz and all-ones programs (tools/tph-stress), all against the series' uAPI
-# headers, and for x86_64 the static DPDK consumer dpdk-tph (tools/dpdk),
-# against the system's.  For x86_64 the modules are built in tools/tph-emu; for arm64,
-# cross-compiled, in a copy of it at $CACHE/bench/arm64/tph-emu.
+# stress, fuzz and all-ones programs (tools/tph-stress), all against the
+# series' uAPI headers, and for x86_64 the static DPDK consumer dpdk-tph
+# (tools/dpdk), against the system's.  For x86_64 the modules are built in
+# tools/tph-emu; for arm64, cross-compiled, in a copy of it at
+# $CACHE/bench/arm64/tph-emu.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
