@@ -2,9 +2,9 @@
 # bench.sh [OPTION]... SET...: boot the bench kernel in QEMU (x86_64: q35 with
 # intel-iommu; arm64: virt with SMMUv3 and GICv3; both with an e1000e behind
 # a PCIe root port), run the guest test sets tools/bench/tests/SET.sh and
-# report them as TAP, each line prefixed with the firmware setup.  The last line is
-# "bench: N passed, N failed" (", N skipped" when any were); the exit status
-# is 1 if anything failed.
+# report them as TAP, each line prefixed with the firmware setup.  The last
+# line is "bench: N passed, N failed" (", N skipped" when any were); the
+# exit status is 1 if anything failed.
 #
 #   --arch A          x86_64 (default) or arm64
 #   --kernel IMAGE    kernel to boot (default the bench build of --arch)

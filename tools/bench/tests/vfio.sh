@@ -44,7 +44,6 @@ only() {
 	done
 }
 
-
 # run DEVICE TESTS MODULE-PARAMS...: the kselftest on the device that
 # tph_emu emulates with MODULE-PARAMS, named DEVICE.  TESTS is "all" or a
 # comma-separated list of kselftest test names.  bench.vfio=DEVICE[,...]
@@ -136,13 +135,13 @@ on_emu() {
 }
 
 # dsm_counts NAME (through on_emu): the _DSM counts its evaluations of
-# function 0xF in the log (tph-dsm.asl).  set_st_full_table first learns each CPU's tags with one
-# GET of two entries (both memory types) per CPU: 2 evaluations for each of
-# CPUs 0-2, and 1 for CPU 3, whose first entry has no tag and ends the
-# batch; then it makes one SET_ST and one GET of the 16-entry table, its
-# entries spread over CPUs 0-2 and both memory types: 6 distinct (CPU,
-# memory type) pairs, so 7 + 6 + 6 = 19 evaluations, where one per entry
-# would be 39.
+# function 0xF in the log (tph-dsm.asl).  set_st_full_table first learns
+# each CPU's tags with one GET of two entries (both memory types) per CPU:
+# 2 evaluations for each of CPUs 0-2, and 1 for CPU 3, whose first entry
+# has no tag and ends the batch; then it makes one SET_ST and one GET of
+# the 16-entry table, its entries spread over CPUs 0-2 and both memory
+# types: 6 distinct (CPU, memory type) pairs, so 7 + 6 + 6 = 19
+# evaluations, where one per entry would be 39.
 dsm_counts() {
 	name=$1
 	echo 1 >/sys/module/acpi/parameters/aml_debug_output
