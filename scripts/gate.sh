@@ -12,7 +12,6 @@ mkdir -p "$LOGS"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok $((pass + fail)) - $*"; }
 notok() { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
 finish() {
 	echo "gate: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -21,20 +20,33 @@ finish() {
 
 repo=$(base_repo) || die "no base tree"
 base=$(base_ref)
+mapfile -t dirs < <(series_dirs)
+[ ${#dirs[@]} -gt 0 ] || die "no series in $PATCHES"
 mapfile -t series < <(series_patches)
-[ ${#series[@]} -gt 0 ] || die "no patches in $PATCHES"
 
 gate_checkout "$repo" "$base"
 
-# 1. The series applies with git am.
-msg "git am ${#series[@]} patches onto $(base_version "$repo")"
-if git -C "$GATE" am -q "${series[@]}" >"$LOGS/am.log" 2>&1; then
-	ok "git am: ${#series[@]} patches apply to the base"
-else
-	notok "git am: the series does not apply (see $LOGS/am.log)"
-	finish
-fi
-mapfile -t commits < <(git -C "$GATE" rev-list --reverse "$base..HEAD")
+# 1. Each series applies with git am: the first to the base, each other one
+# on top of the series before it.  names[i] is the series of commits[i],
+# and tips the last commit of each series.
+commits=() names=() tips=() prev=$base
+onto="the base ($(base_version "$repo"))"
+for d in "${dirs[@]}"; do
+	name=$(basename "$d")
+	mapfile -t p < <(series_patches "$d")
+	msg "git am $name: ${#p[@]} patches"
+	if [ ${#p[@]} -gt 0 ] && git -C "$GATE" am -q "${p[@]}" >"$LOGS/am-$name.log" 2>&1; then
+		ok "git am: $name, ${#p[@]} patches, applies to $onto"
+	else
+		notok "git am: $name does not apply to $onto (see $LOGS/am-$name.log)"
+		finish
+	fi
+	mapfile -t -O ${#commits[@]} commits < <(git -C "$GATE" rev-list --reverse "$prev..HEAD")
+	while [ ${#names[@]} -lt ${#commits[@]} ]; do names+=("$name"); done
+	prev=$(git -C "$GATE" rev-parse HEAD)
+	tips+=("$prev")
+	onto=$name
+done
 
 # patches/ is what an export of the series gives, to the byte.
 rt=$(mktemp -d)
@@ -46,7 +58,8 @@ else
 	notok "export of the applied series differs from patches/ (see $LOGS/roundtrip.log)"
 fi
 git -C "$repo" worktree remove --force "$rt/tree" >/dev/null 2>&1
-git -C "$repo" branch -D gate-roundtrip >/dev/null 2>&1
+git -C "$repo" for-each-ref --format='%(refname:short)' refs/heads/gate-roundtrip/ |
+	xargs -r git -C "$repo" branch -q -D
 rm -rf "$rt"
 SPARSE=$("$ROOT/scripts/sparse.sh" "$GATE") || die "no usable sparse"
 
@@ -68,20 +81,20 @@ covered() {
 	done
 }
 for p in "${series[@]}"; do
-	name=$(basename "$p")
+	name=$(basename "$(dirname "$p")")/$(basename "$p")
 	opts=("${cp_opts[@]}")
 	if grep -q '^--- /dev/null' "$p" && covered "$p"; then
 		opts+=(--ignore FILE_PATH_CHANGES)
 		echo "# $name adds files that MAINTAINERS already covers"
 	fi
-	(cd "$GATE" && ./scripts/checkpatch.pl "${opts[@]}" "$p") \
-		>"$LOGS/checkpatch-$name.log" 2>&1
-	total=$(grep -E '^total: ' "$LOGS/checkpatch-$name.log" || echo 'total: ?')
-	if grep -qE '^total: 0 errors, 0 warnings, 0 checks' "$LOGS/checkpatch-$name.log"; then
+	log=$LOGS/checkpatch-${name/\//-}.log
+	(cd "$GATE" && ./scripts/checkpatch.pl "${opts[@]}" "$p") >"$log" 2>&1
+	total=$(grep -E '^total: ' "$log" || echo 'total: ?')
+	if grep -qE '^total: 0 errors, 0 warnings, 0 checks' "$log"; then
 		ok "checkpatch --strict $name"
 	else
 		notok "checkpatch --strict $name: $total"
-		grep -E '^(ERROR|WARNING|CHECK):' "$LOGS/checkpatch-$name.log" | head -n 5 | sed 's/^/#   /'
+		grep -E '^(ERROR|WARNING|CHECK):' "$log" | head -n 5 | sed 's/^/#   /'
 	fi
 done
 
@@ -132,7 +145,8 @@ kerneldoc() {
 }
 
 # 3. Bisectable: each patch in turn builds its touched objects with W=1 and
-# adds no W=1 or sparse warning over the base.
+# adds no W=1 or sparse warning over the base.  Patch N of series S is
+# "S/N".
 msg "bisect build: base plus ${#commits[@]} steps, ${#objs[@]} objects (W=1, sparse)"
 git -C "$GATE" checkout -q --detach "$base"
 if ! prepare "$x86" x86_64 "${x86_cfg[@]}"; then
@@ -142,11 +156,12 @@ fi
 build_objs "$x86" x86_64 "$LOGS/step-0.log" || true
 warnings "$LOGS/step-0.log" >"$LOGS/base.warnings"
 kerneldoc "$LOGS/kernel-doc-base.log"
-i=0
+i=0 n=0
 for c in "${commits[@]}"; do
-	i=$((i + 1))
+	[ "$i" -gt 0 ] && [ "${names[i]}" != "${names[i - 1]}" ] && n=0
+	i=$((i + 1)) n=$((n + 1))
 	git -C "$GATE" checkout -q --detach "$c"
-	subj=$(git -C "$GATE" log -1 --format=%s "$c")
+	subj="${names[i - 1]}/$n: $(git -C "$GATE" log -1 --format=%s "$c")"
 	if ! build_objs "$x86" x86_64 "$LOGS/step-$i.log"; then
 		notok "patch $i builds (W=1): $subj"
 		grep -E 'error' "$LOGS/step-$i.log" | head -n 5 | sed 's/^/#   /'
@@ -160,18 +175,60 @@ for c in "${commits[@]}"; do
 		echo "$new" | head -n 5 | sed 's/^/#   /'
 	fi
 done
-git -C "$GATE" checkout -q --detach "${commits[-1]}"
+# 4. At the end of each series, so that each can be taken without the ones
+# after it: kernel-doc on the touched files reports nothing new over the
+# base, and the other configurations (CONFIG_PCIE_TPH=n, CONFIG_ACPI=n,
+# arm64) build the touched objects without new warnings.
+configs=(notph noacpi arm64)
+declare -A cfg_arch=([notph]=x86_64 [noacpi]=x86_64 [arm64]=arm64)
+declare -A cfg_frag=([notph]="${x86_cfg[0]} $ROOT/configs/notph.config"
+	[noacpi]="${x86_cfg[0]} $ROOT/configs/noacpi.config"
+	[arm64]="$ROOT/configs/arm64.config")
+ready=()
+for c in "${configs[@]}"; do
+	msg "configuration $c (${cfg_arch[$c]})"
+	# shellcheck disable=SC2086 # the fragments are paths without spaces
+	if prepare "$BUILD/$c" "${cfg_arch[$c]}" ${cfg_frag[$c]}; then
+		ready+=("$c")
+	else
+		notok "$c: config and prepare (see $BUILD/$c/prepare.log)"
+	fi
+done
 
-# 4. kernel-doc on the touched files reports nothing new over the base.
-kerneldoc "$LOGS/kernel-doc.log"
-new=$(comm -13 "$LOGS/kernel-doc-base.log" "$LOGS/kernel-doc.log")
-if [ -z "$new" ]; then
-	ok "kernel-doc -Wall on ${#srcs[@]} touched files: no new warnings" \
-		"($(wc -l <"$LOGS/kernel-doc-base.log") in the base files)"
-else
-	notok "kernel-doc -Wall on ${#srcs[@]} touched files: new warnings"
-	echo "$new" | head -n 5 | sed 's/^/#   /'
-fi
+# config_check NAME SERIES: configuration NAME builds the touched objects
+# at the current checkout, the end of SERIES
+config_check() {
+	local name=$1 at=$2 arch=${cfg_arch[$1]} log=$LOGS/$1-$2.log
+	if ! build_objs "$BUILD/$name" "$arch" "$log"; then
+		notok "$at: $name: touched objects build"
+		grep -E 'error' "$log" | head -n 5 | sed 's/^/#   /'
+		return
+	fi
+	# Only the series' files: a cross build also checks e.g. the arm64 vDSO.
+	new=$(warnings "$log" | grep -F -f <(printf '%s:\n' "${srcs[@]/#/$GATE/}") |
+		comm -13 "$LOGS/base.warnings" -)
+	if [ -z "$new" ]; then
+		ok "$at: $name: the $built touched objects it enables build, no new W=1/sparse warnings"
+	else
+		notok "$at: $name: touched objects add W=1/sparse warnings"
+		echo "$new" | head -n 5 | sed 's/^/#   /'
+	fi
+}
+
+for k in "${!tips[@]}"; do
+	at=$(basename "${dirs[k]}")
+	git -C "$GATE" checkout -q --detach "${tips[k]}"
+	kerneldoc "$LOGS/kernel-doc-$at.log"
+	new=$(comm -13 "$LOGS/kernel-doc-base.log" "$LOGS/kernel-doc-$at.log")
+	if [ -z "$new" ]; then
+		ok "$at: kernel-doc -Wall on the touched files: no new warnings" \
+			"($(wc -l <"$LOGS/kernel-doc-base.log") in the base files)"
+	else
+		notok "$at: kernel-doc -Wall on the touched files: new warnings"
+		echo "$new" | head -n 5 | sed 's/^/#   /'
+	fi
+	for c in "${ready[@]}"; do config_check "$c" "$at"; done
+done
 
 # 5. The full x86_64 kernel (the bench kernel) builds.
 msg "building the x86_64 bench kernel in $x86 (a few minutes when cold)"
@@ -207,33 +264,5 @@ else
 	notok "user guide: C sketches compile with -Wall -Wextra -pedantic (${bad:-none found})"
 	head -n 10 "$sk/gcc.log" 2>/dev/null | sed 's/^/#   /'
 fi
-
-# 6. Other configurations build the touched objects without warnings.
-config() {
-	local name=$1 arch=$2; shift 2
-	local obj=$BUILD/$name
-	msg "configuration $name ($arch)"
-	if ! prepare "$obj" "$arch" "$@"; then
-		notok "$name: config and prepare (see $obj/prepare.log)"
-		return
-	fi
-	if ! build_objs "$obj" "$arch" "$LOGS/$name.log"; then
-		notok "$name: touched objects build"
-		grep -E 'error' "$LOGS/$name.log" | head -n 5 | sed 's/^/#   /'
-		return
-	fi
-	# Only the series' files: a cross build also checks e.g. the arm64 vDSO.
-	new=$(warnings "$LOGS/$name.log" | grep -F -f <(printf '%s:\n' "${srcs[@]/#/$GATE/}") |
-		comm -13 "$LOGS/base.warnings" -)
-	if [ -z "$new" ]; then
-		ok "$name: the $built touched objects it enables build, no new W=1/sparse warnings"
-	else
-		notok "$name: touched objects add W=1/sparse warnings"
-		echo "$new" | head -n 5 | sed 's/^/#   /'
-	fi
-}
-config notph x86_64 "${x86_cfg[0]}" "$ROOT/configs/notph.config"
-config noacpi x86_64 "${x86_cfg[0]}" "$ROOT/configs/noacpi.config"
-config arm64 arm64 "$ROOT/configs/arm64.config"
 
 finish

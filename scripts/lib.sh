@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-tph}
 PATCHES=${PATCHES:-$ROOT/patches}
 TREE=${TREE:-$ROOT/linux}
-BRANCH=${BRANCH:-tph-series}
+BRANCH=${BRANCH:-tph}
 export CACHE
 
 # The project's neutral identity.  A submitter re-signs with their own.
@@ -108,10 +108,23 @@ base_version() {
 	fi
 }
 
-# The patch files of the series, cover letter excluded, in order.
+# patches/ holds several series, each in a directory N-NAME of its own with
+# its cover letter, applied in the order of N.  In the work tree, series
+# N-NAME is branch $BRANCH/N-NAME, stacked on the branch of the series before.
+
+# series_dirs: the series' directories, in order
+series_dirs() {
+	find "$PATCHES" -mindepth 1 -maxdepth 1 -type d -name '[0-9]-*' 2>/dev/null | sort
+}
+
+# series_patches [DIR...]: the patch files of the series in DIR (default:
+# every series), cover letters excluded, in order
 series_patches() {
-	find "$PATCHES" -maxdepth 1 2>/dev/null -name '[0-9][0-9][0-9][0-9]-*.patch' \
-		! -name '0000-*' | sort
+	local d dirs=("$@")
+	[ $# -gt 0 ] || mapfile -t dirs < <(series_dirs)
+	for d in "${dirs[@]}"; do
+		find "$d" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | sort
+	done
 }
 
 # papt_init NAME LINE...: set PAPT to apt options for a private configuration

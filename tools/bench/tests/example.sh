@@ -46,8 +46,7 @@ echo N >$PARAM
 # firmware gives no tags: the feature is there and TPH enables, but the
 # example's SET_ST fails with one line that says why, and TPH is disabled
 # again afterwards.
-case " $(cat /proc/cmdline) " in
-*" bench.firmware=nodsm "*|*" bench.firmware=dt "*)
+if ! firmware_tags; then
 	insmod "$KO" loc=cap st_size=16 && bind_to vfio-pci
 	ex 1 'firmware gives no steering tags at all' \
 		"no firmware tags: enable works, SET_ST fails and says why, exit 1" -q 0:0 $BDF
@@ -56,8 +55,7 @@ case " $(cat /proc/cmdline) " in
 	unbind
 	rmmod tph_emu
 	tap_done
-	;;
-esac
+fi
 
 # ---- usage errors: exit 2 ----
 "$EX" --help >/tmp/ex.out 2>&1

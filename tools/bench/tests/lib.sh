@@ -21,6 +21,9 @@ emit() { if [ "$1" = ok ]; then ok "$2"; else nok "$2"; fi; }
 # check DESC COMMAND...: ok if COMMAND succeeds
 check() { _what=$1; shift; if "$@"; then ok "$_what"; else nok "$_what"; fi; }
 diag() { sed 's/^/#   /' "$@"; }
+# firmware_tags: true where firmware resolves Steering Tags, the bench _DSM;
+# false without it (x86_64 nodsm, arm64 booted with a device tree)
+firmware_tags() { case "${BENCH_FIRMWARE:-dsm}" in nodsm|dt) return 1 ;; esac; }
 # tap_done: the plan for the results so far, the totals, and the exit
 # status of the set (0 if every result was ok or skipped)
 tap_done() {

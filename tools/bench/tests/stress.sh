@@ -46,7 +46,7 @@ for b in "$STRESS" "$FUZZ"; do
 	[ -x "$b" ] || { nok "$b present"; tap_done; }
 done
 FW=bench
-grep -qE 'bench.firmware=(nodsm|dt)( |$)' /proc/cmdline && FW=none
+firmware_tags || FW=none
 EMU="loc=cap st_size=16"
 one stress-cap N "$STRESS" --fw "$FW" --seconds "$SECONDS_EACH" "$BDF"
 EMU="loc=msix st_size=5"

@@ -8,7 +8,7 @@
 
 ktap_print_header
 dt=
-grep -q 'bench.firmware=dt' /proc/cmdline && dt=1
+[ "${BENCH_FIRMWARE:-dsm}" = dt ] && dt=1
 for c in /sys/devices/system/cpu/cpu[0-9]*; do
 	cpu=${c##*/cpu}
 	node=$c/firmware_node

@@ -17,17 +17,16 @@ DRIVER=vfio-pci
 # (tools/bench/tph-dsm-body.asl: CPU N gets 0xA0 + N and 0xA100 + N for
 # volatile, 0xB0 + N and 0xB100 + N for persistent memory, CPU 3 none), or
 # none without it (x86_64 without the SSDT, arm64 booted with a device tree)
-case " $(cat /proc/cmdline) " in
-*" bench.firmware=nodsm "*|*" bench.firmware=dt "*)
-	FW=none
-	FWOPTS=--firmware-st=no ;;
-*)
+if firmware_tags; then
 	FW=bench
 	FWOPTS="--firmware-st=yes --st=3:none"
 	for c in 0 1 2; do
 		FWOPTS="$FWOPTS --st=$c:$((0xa0 + c)),$((0xa100 + c)),$((0xb0 + c)),$((0xb100 + c))"
-	done ;;
-esac
+	done
+else
+	FW=none
+	FWOPTS=--firmware-st=no
+fi
 # The IOMMU modes a run covers (one fixture variant of the kselftest
 # each): iommufd, and where a run names it, the legacy container/group
 # path with type1 that DPDK takes
