@@ -19,7 +19,7 @@ fi
 out=${1:?usage: bench-build.sh [--arch arm64] DIR}
 case "$arch" in
 x86_64)
-	obj=$BUILD/x86_64 emu=$ROOT/tools/tph-emu ks=$CACHE/bench/kselftest
+	obj=$BUILD/x86_64-bench emu=$ROOT/tools/tph-emu ks=$CACHE/bench/kselftest
 	kmake=() cc=gcc ksflags=-static ;;
 arm64)
 	obj=$BUILD/arm64-bench emu=$CACHE/bench/arm64/tph-emu ks=$CACHE/bench/arm64/kselftest
@@ -27,7 +27,7 @@ arm64)
 	# The kselftest links libuuid, which the cross toolchain lacks
 	ksflags="-static -L$(arm64_pkg uuid-dev)/usr/lib/aarch64-linux-gnu"
 	mkdir -p "$emu"
-	cp "$ROOT"/tools/tph-emu/{Kbuild,Makefile,*.c} "$emu/" ;;
+	cp "$ROOT"/tools/tph-emu/{Kbuild,Makefile,*.c,*.h} "$emu/" ;;
 *) die "--arch must be x86_64 or arm64" ;;
 esac
 [ -f "$obj/Module.symvers" ] || die "no $arch kernel build in $obj; run 'make build'"
