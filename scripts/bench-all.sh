@@ -35,7 +35,7 @@ step "bench binaries: tph_emu.ko and vfio_pci_tph_test"
 BIN=$CACHE/bench/bin
 if [ "$failed" -eq 0 ] && "$ROOT/scripts/bench-build.sh" "$BIN" >"$LOGS/bench-build.log" 2>&1; then
 	passed=$((passed + 1)); echo "ok - bench binaries build"
-	bench dsm --bin "$BIN" --firmware dsm --timeout 2400 lspci core vfio example stress
+	bench dsm --bin "$BIN" --firmware dsm --timeout 2400 kunit lspci core vfio example stress
 	bench nodsm --bin "$BIN" --firmware nodsm --timeout 900 core vfio example
 	bench notph --bin "$BIN" --firmware dsm --name notph-vfio+dpdk --timeout 600 --cmdline pci=notph vfio dpdk
 	# DPDK through EAL and the group/container path (tools/dpdk)

@@ -64,7 +64,7 @@ done
 [ ${#sets[@]} -gt 0 ] || usage
 case "$ARCH:$FIRMWARE" in
 x86_64:dsm|x86_64:nodsm)
-	KERNEL=${KERNEL:-$CACHE/build/x86_64/arch/x86/boot/bzImage}
+	KERNEL=${KERNEL:-$CACHE/build/x86_64-bench/arch/x86/boot/bzImage}
 	QEMU="qemu-system-x86_64" ;;
 arm64:dsm|arm64:dt)
 	KERNEL=${KERNEL:-$CACHE/build/arm64-bench/arch/arm64/boot/Image}
@@ -142,8 +142,10 @@ add /init "$BENCH/init"
 if [ "$ARCH" = arm64 ]; then
 	# No pciutils: the host's are x86_64, and the arm64 sets need none
 	add /bin/busybox "$(arm64_pkg busybox-static)/bin/busybox"
+	add /bin/bash "$(arm64_pkg bash-static)/bin/bash-static"
 else
 	add /bin/busybox "$(command -v busybox)"
+	add /bin/bash "$(command -v bash-static)"
 	for t in lspci setpci; do
 		p=$(command -v $t) || die "$t not found (pciutils)"
 		add "/usr/bin/$t" "$p"
@@ -170,6 +172,11 @@ done
 ktap=$GATE/tools/testing/selftests/kselftest/ktap_helpers.sh
 [ -f "$ktap" ] || die "no $ktap: the gate's checkout is missing (make build)"
 add /tests/ktap_helpers.sh "$ktap"
+# and bind a device to vfio-pci and give it back with the vfio selftests'
+# scripts (bash: bash-static is the guest's /bin/bash)
+for f in setup cleanup lib; do
+	add "/tests/vfio/$f.sh" "$GATE/tools/testing/selftests/vfio/scripts/$f.sh"
+done
 if [ -n "$BIN" ]; then
 	while IFS= read -r -d '' f; do
 		add "/opt/bin/$(basename "$f")" "$f"

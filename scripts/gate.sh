@@ -106,6 +106,8 @@ mapfile -t srcs < <(sed -n 's|^+++ b/\(.*\.[ch]\)$|\1|p' "${series[@]}" | grep -
 # symbol on OBJ's line in its directory's Makefile must be y or m.
 enabled() {
 	local sym mk=$GATE/$(dirname "$2")/Makefile
+	# A file that its directory's Makefile does not name is #included
+	grep -qE "(^|[ =])$(basename "$2")( |$)" "$mk" 2>/dev/null || return 1
 	for sym in $(grep -E "(^|[ =])$(basename "$2")( |$)" "$mk" | grep -o 'CONFIG_[A-Z0-9_]*'); do
 		grep -qE "^$sym=(y|m)" "$1/.config" || return 1
 	done
@@ -179,11 +181,15 @@ done
 # after it: kernel-doc on the touched files reports nothing new over the
 # base, and the other configurations (CONFIG_PCIE_TPH=n, CONFIG_ACPI=n,
 # arm64) build the touched objects without new warnings.
-configs=(notph noacpi arm64)
-declare -A cfg_arch=([notph]=x86_64 [noacpi]=x86_64 [arm64]=arm64)
+# The x86_64 bench kernel's configuration also builds the series' KUnit
+# test; it is prepared here, at the end of the last series, since the base
+# lacks its symbol.
+configs=(notph noacpi arm64 x86_64-bench)
+declare -A cfg_arch=([notph]=x86_64 [noacpi]=x86_64 [arm64]=arm64 [x86_64-bench]=x86_64)
 declare -A cfg_frag=([notph]="${x86_cfg[0]} $ROOT/configs/notph.config"
 	[noacpi]="${x86_cfg[0]} $ROOT/configs/noacpi.config"
-	[arm64]="$ROOT/configs/arm64.config")
+	[arm64]="$ROOT/configs/arm64.config"
+	[x86_64-bench]="${x86_bench_cfg[*]}")
 ready=()
 for c in "${configs[@]}"; do
 	msg "configuration $c (${cfg_arch[$c]})"
@@ -231,7 +237,7 @@ for k in "${!tips[@]}"; do
 done
 
 # 5. The full x86_64 kernel (the bench kernel) builds.
-msg "building the x86_64 bench kernel in $x86 (a few minutes when cold)"
+msg "building the x86_64 bench kernel in $BUILD/x86_64-bench (a few minutes when cold)"
 if build_kernel >"$LOGS/x86_64-full.log" 2>&1; then
 	ok "x86_64 bzImage and modules build"
 else

@@ -192,9 +192,12 @@ tally() {
 JOBS=${JOBS:-$(nproc)}
 GATE=$CACHE/gate
 BUILD=$CACHE/build
+# The gate's x86_64 configuration, and the bench kernels' ones, which add
+# the series' KUnit test (a symbol the base does not have)
 x86_cfg=("$ROOT/configs/x86_64.config" "$ROOT/configs/debug.config")
+x86_bench_cfg=("${x86_cfg[@]}" "$ROOT/configs/kunit.config")
 arm64_cfg=("$ROOT/configs/arm64.config" "$ROOT/configs/debug.config"
-	"$ROOT/configs/arm64-bench.config")
+	"$ROOT/configs/arm64-bench.config" "$ROOT/configs/kunit.config")
 
 # gate_checkout REPO BASE: a clean checkout of BASE in $GATE, a worktree of
 # REPO kept apart from the editable work tree.
@@ -247,8 +250,7 @@ prepare() {
 }
 
 # build_kernel [ARCH]: the bench kernel for ARCH (x86_64 or arm64) from
-# $GATE, in $BUILD/ARCH-bench for arm64 (arm64 is the gate's own) and in
-# $BUILD/x86_64 for x86_64.
+# $GATE, in $BUILD/ARCH-bench ($BUILD/ARCH is the gate's own).
 build_kernel() {
 	local arch=${1:-x86_64}
 	if [ "$arch" = arm64 ]; then
@@ -257,8 +259,8 @@ build_kernel() {
 				make -s -C "$GATE" O="$BUILD/arm64-bench" ARCH=arm64 \
 				CROSS_COMPILE="$ARM64_CROSS" -j"$JOBS" Image modules
 	else
-		prepare "$BUILD/x86_64" x86_64 "${x86_cfg[@]}" &&
-			progress "x86_64 kernel" "$BUILD/x86_64" \
-				make -s -C "$GATE" O="$BUILD/x86_64" -j"$JOBS" bzImage modules
+		prepare "$BUILD/x86_64-bench" x86_64 "${x86_bench_cfg[@]}" &&
+			progress "x86_64 kernel" "$BUILD/x86_64-bench" \
+				make -s -C "$GATE" O="$BUILD/x86_64-bench" -j"$JOBS" bzImage modules
 	fi
 }

@@ -24,7 +24,7 @@ if (build_kernel arm64 && "$ROOT/scripts/bench-build.sh" --arch arm64 "$BIN64") 
 	# The main emulated devices: ST table in the capability, in the MSI-X
 	# table, and 16-bit tags with an Extended TPH Completer
 	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --firmware dsm --timeout 1200 \
-		--cmdline bench.vfio=cap16,msix,cap64-ext uids vfio example 2>&1 |
+		--cmdline bench.vfio=cap16,msix,cap64-ext kunit uids vfio example 2>&1 |
 		tee "$LOGS/test-bench-arm64-dsm.log"
 	tally "$LOGS/test-bench-arm64-dsm.log"
 	"$ROOT/scripts/bench.sh" --arch arm64 --bin "$BIN64" --firmware dt --timeout 600 \
