@@ -37,13 +37,28 @@ use_device() {
 	DEV=/sys/bus/pci/devices/$BDF
 }
 
-# bind_to DRIVER [BDF]: bind BDF (default $BDF) to DRIVER; true if it took
+# The vfio selftests' setup.sh and cleanup.sh (tools/testing/selftests/vfio/
+# scripts, copied from the tree under test) bind a device to vfio-pci and
+# give it back, recording what they did under $VFIO_DEVICES.
+VFIO_SCRIPTS=/tests/vfio
+VFIO_DEVICES=${TMPDIR:-/tmp}/vfio-selftests-devices
+
+# bind_to DRIVER [BDF]: bind BDF (default $BDF) to DRIVER; true if it took.
+# The device's driver is unbound first, so that cleanup.sh has no driver of
+# a previous test to bind again.
 bind_to() {
 	_b=${2:-$BDF}
 	[ -e "/sys/bus/pci/devices/$_b/driver" ] &&
 		echo "$_b" >"/sys/bus/pci/devices/$_b/driver/unbind"
-	echo "$1" >"/sys/bus/pci/devices/$_b/driver_override"
-	echo "$_b" >/sys/bus/pci/drivers_probe
+	if [ "$1" = vfio-pci ]; then
+		# What an earlier setup.sh recorded, if its device was unbound
+		# behind cleanup.sh's back, would make setup.sh do nothing
+		[ ! -d "$VFIO_DEVICES/$_b" ] || bash $VFIO_SCRIPTS/cleanup.sh "$_b" >/dev/null 2>&1
+		bash $VFIO_SCRIPTS/setup.sh "$_b" >/tmp/setup.out 2>&1 || diag /tmp/setup.out
+	else
+		echo "$1" >"/sys/bus/pci/devices/$_b/driver_override"
+		echo "$_b" >/sys/bus/pci/drivers_probe
+	fi
 	[ "$(basename "$(readlink "/sys/bus/pci/devices/$_b/driver")")" = "$1" ]
 }
 
@@ -52,7 +67,8 @@ bind_to() {
 # importer lets go of it first.
 unbind() {
 	_b=${1:-$BDF}
-	[ -z "${VFIO_TPH_TEST_IMPORTER:-}" ] || echo 1 >"$VFIO_TPH_TEST_IMPORTER/release"
+	[ -z "${IMPORTER_DIR:-}" ] || echo 1 >"$IMPORTER_DIR/release"
+	[ ! -d "$VFIO_DEVICES/$_b" ] || bash $VFIO_SCRIPTS/cleanup.sh "$_b" >/dev/null 2>&1
 	[ -e "/sys/bus/pci/devices/$_b/driver" ] &&
 		echo "$_b" >"/sys/bus/pci/devices/$_b/driver/unbind"
 	echo >"/sys/bus/pci/devices/$_b/driver_override"

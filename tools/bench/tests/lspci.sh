@@ -63,14 +63,13 @@ fi
 check "iommufd: /dev/iommu exists" test -c /dev/iommu
 
 # 8. vfio-pci gives the device a vfio cdev (/dev/vfio/devices/vfioN).  Bind
-# it through driver_override and restore the previous binding afterwards.
+# it with the vfio selftests' setup.sh and cleanup.sh, and restore the
+# previous binding afterwards.
 cdev() { ls -d $DEV/vfio-dev/vfio* 2>/dev/null | head -n1; }
 old=
 [ -L $DEV/driver ] && old=$(basename "$(readlink $DEV/driver)")
 if [ "$old" != vfio-pci ]; then
-	[ -n "$old" ] && echo $BDF >$DEV/driver/unbind
-	echo vfio-pci >$DEV/driver_override
-	echo $BDF >/sys/bus/pci/drivers_probe
+	bind_to vfio-pci
 fi
 c=$(cdev)
 if [ -n "$c" ] && [ -c "/dev/vfio/devices/$(basename "$c")" ]; then
@@ -80,8 +79,7 @@ else
 	ls -l /dev/vfio /dev/vfio/devices 2>&1 | diag
 fi
 if [ "$old" != vfio-pci ]; then
-	[ -L $DEV/driver ] && echo $BDF >$DEV/driver/unbind
-	echo >$DEV/driver_override
+	unbind
 	[ -n "$old" ] && echo $BDF >"/sys/bus/pci/drivers/$old/bind"
 fi
 ktap_finished

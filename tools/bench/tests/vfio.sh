@@ -73,7 +73,8 @@ run() {
 	echo "# device $name: tph_emu $*; tests: $tests; IOMMU modes: $MODES; driver $DRIVER${OTHER:+; second device $OTHER}"
 	out=/tmp/vfio-$name.tap
 	# shellcheck disable=SC2086
-	"$TEST" $FWOPTS $filter "$BDF" $OTHER >"$out" 2>&1
+	"$TEST" $FWOPTS ${IMPORTER_DIR:+--importer=$IMPORTER_DIR} \
+		${VARIANT_DIR:+--variant=$VARIANT_DIR} $filter "$BDF" $OTHER >"$out" 2>&1
 	rc=$?
 	grep -vE '^(ok|not ok) ' "$out" | sed 's/^#* */# /' | grep -v '^# *$' | head -n 300
 	relay "$name" "$out"
@@ -273,9 +274,9 @@ variant_driver() {
 		return
 	fi
 	DRIVER=tph_variant
-	export VFIO_TPH_TEST_VARIANT=/sys/kernel/debug/tph_variant
+	VARIANT_DIR=/sys/kernel/debug/tph_variant
 	run "$@"
-	unset VFIO_TPH_TEST_VARIANT
+	VARIANT_DIR=
 	DRIVER=vfio-pci
 	calls=$(cat /sys/kernel/debug/tph_variant/get_dmabuf_phys 2>/dev/null)
 	echo "# $1: $calls calls of tph_variant's get_dmabuf_phys()"
@@ -291,7 +292,7 @@ ktap_print_header
 # The test dma-buf importer: the kselftest attaches it to the dma-bufs it
 # exports and checks what it reads through dma_buf_get_pci_tph()
 if insmod "$IMPORTER_KO"; then
-	export VFIO_TPH_TEST_IMPORTER=/sys/kernel/debug/tph_importer
+	IMPORTER_DIR=/sys/kernel/debug/tph_importer
 else
 	emit "not ok" "insmod tph_importer"
 fi
