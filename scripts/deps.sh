@@ -8,7 +8,7 @@ pkgs=(
 	sparse perl python3 cpio xz-utils git rsync kmod
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-x86 qemu-system-arm qemu-efi-aarch64
-	busybox-static bash-static pciutils acpica-tools
+	busybox-static bash-static pciutils acpica-tools b4
 	libpci-dev zlib1g-dev uuid-dev libdpdk-dev
 )
 

@@ -66,7 +66,7 @@ for b in "${branches[@]}"; do
 		END {
 			print "base-version: " ver
 			if (debian != "no")
-				print "(no base-commit: Debian'"'"'s linux-source has no upstream commit)"
+				print "(no base commit named: Debian'"'"'s linux-source has no upstream commit)"
 		}
 	' "$cover" >"$tmp/cover" && mv "$tmp/cover" "$cover"
 

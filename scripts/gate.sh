@@ -6,6 +6,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 LOGS=$CACHE/logs/gate
+[ ! -d "$LOGS/b4/tree" ] || git -C "$(base_repo)" worktree remove --force "$LOGS/b4/tree" >/dev/null 2>&1
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
@@ -61,6 +62,53 @@ git -C "$repo" worktree remove --force "$rt/tree" >/dev/null 2>&1
 git -C "$repo" for-each-ref --format='%(refname:short)' refs/heads/gate-roundtrip/ |
 	xargs -r git -C "$repo" branch -q -D
 rm -rf "$rt"
+
+# b4 takes each series as a maintainer takes it from the list: as mails (a
+# Message-Id each, the patches in reply to the cover letter) through
+# "b4 am", whose output applies where the series did and gives the same
+# tree.  Bookworm's b4 0.12.0 fails on a folded Subject header under Python
+# 3.11 ("Header values may not contain linefeed"), and git format-patch
+# folds every long subject, so the subjects are unfolded for it.
+b4dir=$LOGS/b4
+mkdir -p "$b4dir"
+git -C "$repo" worktree add -q --detach "$b4dir/tree" "$base"
+from=$base
+for k in "${!dirs[@]}"; do
+	name=$(basename "${dirs[k]}")
+	i=0
+	for f in "${dirs[k]}"/[0-9][0-9][0-9][0-9]-*.patch; do
+		awk -v i=$i -v id="<$name.$i@vfio-tph.invalid>" -v top="<$name.0@vfio-tph.invalid>" '
+			!h && /^Subject: / {
+				s = $0
+				while ((getline) > 0 && /^ /) s = s $0
+				print s
+				print "Message-Id: " id
+				if (i) print "In-Reply-To: " top "\nReferences: " top
+				h = 1
+			}
+			{ print }' "$f"
+		i=$((i + 1))
+	done >"$b4dir/$name.mbox"
+	want=$((i - 1))
+	mkdir -p "$b4dir/$name"
+	got=$( (cd "$b4dir/tree" && b4 --offline-mode -n am -m "$b4dir/$name.mbox" \
+		-o "$b4dir/$name" -n "$name") 2>&1 | tee "$b4dir/$name.log" |
+		sed -n 's/^Total patches: //p')
+	# b4 reads any "base-commit: " in the cover letter, so a line that only
+	# looks like one would send it looking for a wrong base
+	if [ "${got:-0}" -eq "$want" ] && [ -f "$b4dir/$name/$name.cover" ] &&
+	   ! grep -q 'base-commit .* not known' "$b4dir/$name.log" &&
+	   git -C "$b4dir/tree" checkout -q --detach "$from" &&
+	   git -C "$b4dir/tree" am -q "$b4dir/$name/$name.mbx" >>"$b4dir/$name.log" 2>&1 &&
+	   git -C "$b4dir/tree" diff --quiet "${tips[k]}" HEAD; then
+		ok "b4 am: $name as mails gives its cover letter and $want patches, which apply to the same tree"
+	else
+		notok "b4 am: $name as mails (b4 found ${got:-no} of $want patches; see $b4dir/$name.log)"
+	fi
+	git -C "$b4dir/tree" am --abort >/dev/null 2>&1
+	from=${tips[k]}
+done
+git -C "$repo" worktree remove --force "$b4dir/tree" >/dev/null 2>&1
 SPARSE=$("$ROOT/scripts/sparse.sh" "$GATE") || die "no usable sparse"
 
 # 2. checkpatch --strict on every patch.  A Fixes: tag names an upstream
