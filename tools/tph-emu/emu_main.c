@@ -46,8 +46,9 @@
  * reset or surprise-removed, and config writes to it are dropped; both
  * still count in "reads" and "writes", the writes also in
  * "dropped_writes".  "mem_enables" counts the config writes that turn the
- * endpoint's Memory Space Enable on while it is off.  "msix_poke" writes a Steering Tag into an MSI-X table
- * entry behind the kernel's back, as firmware or a kexec'd kernel leaves one.
+ * endpoint's Memory Space Enable on while it is off.  "msix_poke" writes a
+ * Steering Tag into an MSI-X table entry behind the kernel's back, as
+ * firmware or a kexec'd kernel leaves one.
  *
  * A PCI driver named "tph_emu" that matches no device on its own can be
  * bound to the endpoint through driver_override.  It enables the device and

@@ -424,8 +424,7 @@ else
 	is "$W: get_info; batch fails in the tag lookup" \
 		"$R_cap | $a | $C_ret $C_accesses" "0x00040407 | 0 msix 5 | -95 0"
 fi
-echo tph_emu >"$DEV/driver_override"
-echo "$BDF" >/sys/bus/pci/drivers/tph_emu/bind
+bind_to tph_emu
 drv=$(readlink "$DEV/driver")
 sp CAP_MSIX+2.W
 is "$W: the stub driver binds and enables MSI-X with 5 vectors" \
@@ -434,8 +433,7 @@ program "$W" "batch vm" 5 0xa0 4
 echo "# ST in the MSI-X Vector Control words, read back from the device: $R_st"
 program "$W" "single pm" 5 0xb0 20
 ct disable
-echo "$BDF" >/sys/bus/pci/drivers/tph_emu/unbind
-echo >"$DEV/driver_override"
+unbind
 
 #
 # Parameters out of range fail the load
