@@ -6,7 +6,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 LOGS=$CACHE/logs/gate
-[ ! -d "$LOGS/b4/tree" ] || git -C "$(base_repo)" worktree remove --force "$LOGS/b4/tree" >/dev/null 2>&1
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
@@ -68,10 +67,10 @@ rm -rf "$rt"
 # "b4 am", whose output applies where the series did and gives the same
 # tree.  Bookworm's b4 0.12.0 fails on a folded Subject header under Python
 # 3.11 ("Header values may not contain linefeed"), and git format-patch
-# folds every long subject, so the subjects are unfolded for it.
+# folds every long subject, so the subjects are unfolded for it.  It runs
+# in the gate's checkout, which it leaves at the last series' end.
 b4dir=$LOGS/b4
 mkdir -p "$b4dir"
-git -C "$repo" worktree add -q --detach "$b4dir/tree" "$base"
 from=$base
 for k in "${!dirs[@]}"; do
 	name=$(basename "${dirs[k]}")
@@ -91,24 +90,24 @@ for k in "${!dirs[@]}"; do
 	done >"$b4dir/$name.mbox"
 	want=$((i - 1))
 	mkdir -p "$b4dir/$name"
-	got=$( (cd "$b4dir/tree" && b4 --offline-mode -n am -m "$b4dir/$name.mbox" \
+	got=$( (cd "$GATE" && b4 --offline-mode -n am -m "$b4dir/$name.mbox" \
 		-o "$b4dir/$name" -n "$name") 2>&1 | tee "$b4dir/$name.log" |
 		sed -n 's/^Total patches: //p')
 	# b4 reads any "base-commit: " in the cover letter, so a line that only
 	# looks like one would send it looking for a wrong base
 	if [ "${got:-0}" -eq "$want" ] && [ -f "$b4dir/$name/$name.cover" ] &&
 	   ! grep -q 'base-commit .* not known' "$b4dir/$name.log" &&
-	   git -C "$b4dir/tree" checkout -q --detach "$from" &&
-	   git -C "$b4dir/tree" am -q "$b4dir/$name/$name.mbx" >>"$b4dir/$name.log" 2>&1 &&
-	   git -C "$b4dir/tree" diff --quiet "${tips[k]}" HEAD; then
+	   git -C "$GATE" checkout -q --detach "$from" &&
+	   git -C "$GATE" am -q "$b4dir/$name/$name.mbx" >>"$b4dir/$name.log" 2>&1 &&
+	   git -C "$GATE" diff --quiet "${tips[k]}" HEAD; then
 		ok "b4 am: $name as mails gives its cover letter and $want patches, which apply to the same tree"
 	else
 		notok "b4 am: $name as mails (b4 found ${got:-no} of $want patches; see $b4dir/$name.log)"
 	fi
-	git -C "$b4dir/tree" am --abort >/dev/null 2>&1
+	git -C "$GATE" am --abort >/dev/null 2>&1
 	from=${tips[k]}
 done
-git -C "$repo" worktree remove --force "$b4dir/tree" >/dev/null 2>&1
+git -C "$GATE" checkout -q --detach "${tips[-1]}"
 SPARSE=$("$ROOT/scripts/sparse.sh" "$GATE") || die "no usable sparse"
 
 # 2. checkpatch --strict on every patch.  A Fixes: tag names an upstream
@@ -128,15 +127,21 @@ covered() {
 			--no-rolestats -f "$f" 2>/dev/null) | grep -q '@' || return 1
 	done
 }
+# checkpatch runs $JOBS patches at a time; the results come in order.
+cplog() { echo "$LOGS/checkpatch-$(basename "$(dirname "$1")")-$(basename "$1").log"; }
 for p in "${series[@]}"; do
-	name=$(basename "$(dirname "$p")")/$(basename "$p")
 	opts=("${cp_opts[@]}")
 	if grep -q '^--- /dev/null' "$p" && covered "$p"; then
 		opts+=(--ignore FILE_PATH_CHANGES)
-		echo "# $name adds files that MAINTAINERS already covers"
+		echo "# $(basename "$p") adds files that MAINTAINERS already covers"
 	fi
-	log=$LOGS/checkpatch-${name/\//-}.log
-	(cd "$GATE" && ./scripts/checkpatch.pl "${opts[@]}" "$p") >"$log" 2>&1
+	[ "$(jobs -pr | wc -l)" -lt "$JOBS" ] || wait -n
+	(cd "$GATE" && ./scripts/checkpatch.pl "${opts[@]}" "$p") >"$(cplog "$p")" 2>&1 &
+done
+wait
+for p in "${series[@]}"; do
+	name=$(basename "$(dirname "$p")")/$(basename "$p")
+	log=$(cplog "$p")
 	total=$(grep -E '^total: ' "$log" || echo 'total: ?')
 	if grep -qE '^total: 0 errors, 0 warnings, 0 checks' "$log"; then
 		ok "checkpatch --strict $name"
@@ -230,8 +235,9 @@ done
 # base, and the other configurations (CONFIG_PCIE_TPH=n, CONFIG_ACPI=n,
 # arm64) build the touched objects without new warnings.
 # The x86_64 bench kernel's configuration also builds the series' KUnit
-# test; it is prepared here, at the end of the last series, since the base
-# lacks its symbol.
+# test.  The base lacks its symbol, so it is configured here, at the end
+# of the last series, and checked there only: the notph, noacpi and arm64
+# configurations are the ones each series must build in on its own.
 configs=(notph noacpi arm64 x86_64-bench)
 declare -A cfg_arch=([notph]=x86_64 [noacpi]=x86_64 [arm64]=arm64 [x86_64-bench]=x86_64)
 declare -A cfg_frag=([notph]="${x86_cfg[0]} $ROOT/configs/notph.config"
@@ -242,10 +248,11 @@ ready=()
 for c in "${configs[@]}"; do
 	msg "configuration $c (${cfg_arch[$c]})"
 	# shellcheck disable=SC2086 # the fragments are paths without spaces
-	if prepare "$BUILD/$c" "${cfg_arch[$c]}" ${cfg_frag[$c]}; then
+	if "$ROOT/scripts/kconfig.sh" "$GATE" "$BUILD/$c" "${cfg_arch[$c]}" ${cfg_frag[$c]} \
+		>"$LOGS/kconfig-$c.log" 2>&1; then
 		ready+=("$c")
 	else
-		notok "$c: config and prepare (see $BUILD/$c/prepare.log)"
+		notok "$c: config (see $LOGS/kconfig-$c.log)"
 	fi
 done
 
@@ -281,7 +288,10 @@ for k in "${!tips[@]}"; do
 		notok "$at: kernel-doc -Wall on the touched files: new warnings"
 		echo "$new" | head -n 5 | sed 's/^/#   /'
 	fi
-	for c in "${ready[@]}"; do config_check "$c" "$at"; done
+	for c in "${ready[@]}"; do
+		[ "$c" != x86_64-bench ] || [ "$k" -eq $((${#tips[@]} - 1)) ] || continue
+		config_check "$c" "$at"
+	done
 done
 
 # 5. The full x86_64 kernel (the bench kernel) builds.
