@@ -256,11 +256,19 @@ for c in "${configs[@]}"; do
 	fi
 done
 
-# config_check NAME SERIES: configuration NAME builds the touched objects
-# at the current checkout, the end of SERIES
+# config_build NAME SERIES: configuration NAME builds the touched objects
+# at the current checkout, the end of SERIES; its exit status and object
+# count go to files next to its log, so that the configurations can build
+# at the same time.  config_check NAME SERIES then reports on it.
+config_build() {
+	local log=$LOGS/$1-$2.log
+	build_objs "$BUILD/$1" "${cfg_arch[$1]}" "$log"
+	echo "$? $built" >"$log.rc"
+}
 config_check() {
-	local name=$1 at=$2 arch=${cfg_arch[$1]} log=$LOGS/$1-$2.log
-	if ! build_objs "$BUILD/$name" "$arch" "$log"; then
+	local name=$1 at=$2 log=$LOGS/$1-$2.log rc
+	read -r rc built <"$log.rc"
+	if [ "$rc" -ne 0 ]; then
 		notok "$at: $name: touched objects build"
 		grep -E 'error' "$log" | head -n 5 | sed 's/^/#   /'
 		return
@@ -288,10 +296,14 @@ for k in "${!tips[@]}"; do
 		notok "$at: kernel-doc -Wall on the touched files: new warnings"
 		echo "$new" | head -n 5 | sed 's/^/#   /'
 	fi
+	now=()
 	for c in "${ready[@]}"; do
 		[ "$c" != x86_64-bench ] || [ "$k" -eq $((${#tips[@]} - 1)) ] || continue
-		config_check "$c" "$at"
+		now+=("$c")
+		config_build "$c" "$at" &
 	done
+	wait
+	for c in "${now[@]}"; do config_check "$c" "$at"; done
 done
 
 # 5. The full x86_64 kernel (the bench kernel) builds.
