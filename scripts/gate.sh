@@ -158,10 +158,10 @@ mapfile -t srcs < <(sed -n 's|^+++ b/\(.*\.[ch]\)$|\1|p' "${series[@]}" | grep -
 # enabled OBJDIR OBJ: is OBJ built in OBJDIR's configuration?  Every CONFIG_
 # symbol on OBJ's line in its directory's Makefile must be y or m.
 enabled() {
-	local sym mk=$GATE/$(dirname "$2")/Makefile
+	local sym line mk=$GATE/$(dirname "$2")/Makefile
 	# A file that its directory's Makefile does not name is #included
-	grep -qE "(^|[ =])$(basename "$2")( |$)" "$mk" 2>/dev/null || return 1
-	for sym in $(grep -E "(^|[ =])$(basename "$2")( |$)" "$mk" | grep -o 'CONFIG_[A-Z0-9_]*'); do
+	line=$(grep -E "(^|[ =])$(basename "$2")( |$)" "$mk" 2>/dev/null) || return 1
+	for sym in $(grep -o 'CONFIG_[A-Z0-9_]*' <<<"$line"); do
 		grep -qE "^$sym=(y|m)" "$1/.config" || return 1
 	done
 }
